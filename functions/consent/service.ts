@@ -1,0 +1,151 @@
+/**
+ * Consent use cases: what parents and children see and decide, and paper forms entered by staff.
+ */
+import { ageOn, amsterdamDate } from '../domain/calendar';
+import {
+  evaluateConsent,
+  evaluateConsentAt,
+  type ActorRef,
+  type ConsentEvent,
+  type ConsentVerdict,
+  type Reason,
+} from '../domain/consent';
+import type { Principal } from '../shared/auth';
+import { childForCaller } from '../shared/access';
+import { ConflictError, ValidationError } from '../shared/errors';
+import { childFacts, type ChildRecord } from '../shared/repositories/children';
+import type { Runtime } from '../shared/runtime';
+import type { DecisionBody, PaperDecisionBody } from './schema';
+
+/**
+ * The safeguarding flag may protect a child from someone in the family's circle: parents and the
+ * child see that the organisation blocks use, not why.
+ */
+function forAudience(verdict: ConsentVerdict, principal: Principal): ConsentVerdict {
+  if (principal.role === 'admin' || principal.role === 'staff') return verdict;
+  const mask = (r: Reason): string => (r === 'safeguarding' ? 'blocked_by_organisation' : r);
+  const purposes = Object.fromEntries(
+    Object.entries(verdict.purposes).map(([p, v]) => [p, { ...v, reasons: v.reasons.map(mask) }]),
+  ) as unknown as ConsentVerdict['purposes'];
+  return { ...verdict, purposes };
+}
+
+export function childView(child: ChildRecord, principal: Principal, at: Date) {
+  const showFlag = principal.role === 'admin' || principal.role === 'staff';
+  return {
+    childId: child.childId,
+    displayName: child.displayName,
+    birthDate: child.birthDate,
+    age: ageOn(child.birthDate, amsterdamDate(at)),
+    groupIds: child.groupIds,
+    status: child.status,
+    ...(child.endDate ? { endDate: child.endDate } : {}),
+    ...(showFlag ? { safeguarding: child.safeguarding } : {}),
+    guardians: Object.entries(child.guardians)
+      .map(([guardianId, l]) => ({ guardianId, parentalAuthority: l.parentalAuthority, ...(l.relationship ? { relationship: l.relationship } : {}) }))
+      .sort((a, b) => a.guardianId.localeCompare(b.guardianId)),
+  };
+}
+
+function consentsOf(rt: Pick<Runtime, 'config'>, child: ChildRecord, principal: Principal, at: Date): ConsentVerdict {
+  return forAudience(evaluateConsent(childFacts(child), child.consent, at, rt.config.AGE_POLICY), principal);
+}
+
+/** Guardian: every linked child; child account: itself. Each with its effective consents now. */
+export async function listMyChildren(rt: Runtime, principal: Principal) {
+  const now = rt.now();
+  const ids =
+    principal.role === 'child'
+      ? [principal.userId]
+      : (await rt.children.listLinksOfGuardian(principal.userId)).map((l) => l.childId);
+  const children = await rt.children.getMany(ids);
+  return {
+    children: children
+      // The link index is eventually consistent; the child item is the truth.
+      .filter((c) => principal.role === 'child' || c.guardians[principal.userId] !== undefined)
+      .map((c) => ({ ...childView(c, principal, now), consents: consentsOf(rt, c, principal, now) })),
+  };
+}
+
+/** The child's effective consents now, or at a past instant replayed from the ledger. */
+export async function getConsents(rt: Runtime, principal: Principal, childId: string, at?: string) {
+  const now = rt.now();
+  const child = await childForCaller(rt, principal, childId, 'read');
+  if (at === undefined) return { childId, consents: consentsOf(rt, child, principal, now) };
+  const instant = new Date(at);
+  if (instant.getTime() > now.getTime()) throw new ValidationError('at', 'must not be in the future');
+  const ledger = await rt.ledger.until(childId, instant);
+  const verdict = evaluateConsentAt(childFacts(child), ledger, instant, rt.config.AGE_POLICY);
+  return { childId, consents: forAudience(verdict, principal) };
+}
+
+export async function getLedger(rt: Runtime, principal: Principal, childId: string, cursor?: string, limit?: number) {
+  await childForCaller(rt, principal, childId, 'read');
+  const page = await rt.ledger.page(childId, cursor, limit ?? 50);
+  return { childId, events: page.events, ...(page.cursor ? { cursor: page.cursor } : {}) };
+}
+
+async function append(rt: Runtime, principal: Principal, child: ChildRecord, event: ConsentEvent) {
+  const updated = await rt.ledger.appendDecision(event, child);
+  return { status: 201, body: { event, consents: consentsOf(rt, updated, principal, new Date(event.at)) } };
+}
+
+/**
+ * A guardian with parental authority, or the child itself, decides in the app.
+ * Steps: check the relationship; require the notice version the organisation shows now;
+ * append the event and its projection in one transaction; answer with the new effective state.
+ */
+export async function recordDecision(rt: Runtime, principal: Principal, childId: string, body: DecisionBody) {
+  const child = await childForCaller(rt, principal, childId, 'decide');
+  if (body.noticeVersion !== rt.config.NOTICE_VERSION) {
+    throw new ConflictError('notice_outdated', 'The privacy notice has changed; show the current version first', {
+      currentNoticeVersion: rt.config.NOTICE_VERSION,
+    });
+  }
+  const actor: ActorRef = principal.role === 'child' ? { kind: 'child' } : { kind: 'guardian', guardianId: principal.userId };
+  const now = rt.now();
+  return append(rt, principal, child, {
+    eventId: rt.newId(),
+    childId,
+    purpose: body.purpose,
+    decision: body.decision,
+    actor,
+    recordedBy: { userId: principal.userId, role: principal.role, channel: 'app' },
+    noticeVersion: body.noticeVersion,
+    at: now.toISOString(),
+  });
+}
+
+/**
+ * Staff of the child's group, or the admin, enter a signed paper form. The signer is the actor;
+ * the staff member is the recorder. The decision counts from the moment it is recorded: a form
+ * cannot make consent effective in the past; its date is kept as evidence.
+ */
+export async function recordPaperDecision(rt: Runtime, principal: Principal, childId: string, body: PaperDecisionBody) {
+  const child = await childForCaller(rt, principal, childId, 'record_paper');
+  const now = rt.now();
+  if (body.signedOn > amsterdamDate(now)) throw new ValidationError('signedOn', 'must not be in the future');
+  if (body.signer.kind === 'guardian') {
+    const link = child.guardians[body.signer.guardianId];
+    if (!link) throw new ConflictError('signer_not_linked', 'The signer is not a guardian of this child');
+    if (!link.parentalAuthority) {
+      throw new ConflictError('signer_without_authority', 'The signer has no parental authority for this child');
+    }
+  }
+  return append(rt, principal, child, {
+    eventId: rt.newId(),
+    childId,
+    purpose: body.purpose,
+    decision: body.decision,
+    actor: body.signer,
+    recordedBy: {
+      userId: principal.userId,
+      role: principal.role,
+      channel: 'paper_form',
+      formReference: body.formReference,
+      signedOn: body.signedOn,
+    },
+    noticeVersion: body.noticeVersion,
+    at: now.toISOString(),
+  });
+}

@@ -1,0 +1,37 @@
+/**
+ * Every API route, once: the CDK API stack creates a function and a route from each entry,
+ * and the local backend serves the same handlers from the same table.
+ */
+export interface RouteDefinition {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** API Gateway path with `{param}` placeholders. */
+  path: string;
+  /** Handler module below `functions/`, without `.handler.ts`. */
+  handler: string;
+}
+
+export const ROUTES: readonly RouteDefinition[] = [
+  { method: 'GET', path: '/me/children', handler: 'consent/list-my-children' },
+  { method: 'GET', path: '/children/{childId}/consents', handler: 'consent/get-consents' },
+  { method: 'GET', path: '/children/{childId}/ledger', handler: 'consent/get-ledger' },
+  { method: 'POST', path: '/children/{childId}/decisions', handler: 'consent/record-decision' },
+  { method: 'POST', path: '/children/{childId}/paper-decisions', handler: 'consent/record-paper-decision' },
+  { method: 'POST', path: '/groups', handler: 'admin/create-group' },
+  { method: 'GET', path: '/groups', handler: 'admin/list-groups' },
+  { method: 'POST', path: '/guardians', handler: 'admin/create-guardian' },
+  { method: 'PUT', path: '/staff/{staffId}', handler: 'admin/put-staff' },
+  { method: 'POST', path: '/children', handler: 'admin/create-child' },
+  { method: 'GET', path: '/children/{childId}', handler: 'admin/get-child' },
+  { method: 'PATCH', path: '/children/{childId}', handler: 'admin/update-child' },
+  { method: 'POST', path: '/children/{childId}/end', handler: 'admin/end-enrolment' },
+  { method: 'PUT', path: '/children/{childId}/guardians/{guardianId}', handler: 'admin/link-guardian' },
+  { method: 'DELETE', path: '/children/{childId}/guardians/{guardianId}', handler: 'admin/unlink-guardian' },
+];
+
+/** The function name of a route's handler, e.g. `consent/record-decision` -> `ConsentRecordDecision`. */
+export function handlerId(handler: string): string {
+  return handler
+    .split(/[/-]/)
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+}

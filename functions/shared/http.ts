@@ -1,0 +1,143 @@
+/**
+ * The one HTTP stack every API handler uses: authenticate, authorise the role, validate the
+ * request with zod, run the service, answer JSON; errors become application/problem+json.
+ */
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type * as z from 'zod';
+import type { Principal, Role, TokenVerifier } from './auth';
+import { ForbiddenError, HttpError, ValidationError } from './errors';
+import { logger } from './logger';
+
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+export type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>;
+
+export interface ApiRequest<P, Q, B> {
+  principal: Principal;
+  params: P;
+  query: Q;
+  body: B;
+  requestId: string;
+}
+
+export interface EndpointSpec<P, Q, B> {
+  roles: readonly Role[];
+  params?: z.ZodType<P>;
+  query?: z.ZodType<Q>;
+  body?: z.ZodType<B>;
+  /** 200 unless said otherwise (201 for creation). */
+  status?: number;
+}
+
+export interface ServiceResult {
+  status?: number;
+  body: unknown;
+}
+
+function validate<T>(schema: z.ZodType<T> | undefined, value: unknown, part: string): T {
+  if (!schema) return undefined as T;
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue && issue.path.length > 0 ? issue.path.join('.') : part;
+  logger.info('request rejected by validation', { part, field, code: issue?.code });
+  throw new ValidationError(field, issue?.message ?? 'is invalid');
+}
+
+function parseBody(event: APIGatewayProxyEventV2): unknown {
+  if (event.body === undefined || event.body === null || event.body === '') return {};
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ValidationError('body', 'is not valid JSON');
+  }
+}
+
+function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  const entry = Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === wanted);
+  return entry?.[1];
+}
+
+export function json(statusCode: number, body: unknown, contentType = 'application/json'): HttpResult {
+  return {
+    statusCode,
+    headers: { 'content-type': contentType, 'cache-control': 'no-store' },
+    body: JSON.stringify(body),
+  };
+}
+
+/**
+ * The plain handler of one operation (exported as `lambdaHandler`): authentication and role first,
+ * so that an unauthenticated caller learns nothing from validation messages.
+ */
+export function endpoint<P = undefined, Q = undefined, B = undefined>(
+  verify: TokenVerifier,
+  spec: EndpointSpec<P, Q, B>,
+  run: (request: ApiRequest<P, Q, B>) => Promise<ServiceResult | unknown>,
+): LambdaHandler {
+  return async (event, context) => {
+    const principal = await verify(header(event, 'authorization'));
+    logger.appendKeys({ userId: principal.userId, role: principal.role });
+    if (!spec.roles.includes(principal.role)) throw new ForbiddenError();
+    const params = validate(spec.params, event.pathParameters ?? {}, 'path');
+    const query = validate(spec.query, event.queryStringParameters ?? {}, 'query');
+    const body = validate(spec.body, spec.body ? parseBody(event) : undefined, 'body');
+    const result = await run({ principal, params, query, body, requestId: context.awsRequestId });
+    const shaped = (result ?? {}) as Partial<ServiceResult>;
+    if (typeof shaped === 'object' && 'body' in shaped && Object.keys(shaped).every((k) => k === 'body' || k === 'status')) {
+      return json(shaped.status ?? spec.status ?? 200, shaped.body);
+    }
+    return json(spec.status ?? 200, result);
+  };
+}
+
+/** RFC 9457 problem details with a stable `code`; unknown errors become a bare 500 with the request id. */
+export function problem(err: unknown, requestId: string): HttpResult {
+  if (err instanceof HttpError) {
+    return json(
+      err.statusCode,
+      {
+        type: `https://beeldtoestemming.nl/problems/${err.code}`,
+        title: err.message,
+        status: err.statusCode,
+        code: err.code,
+        ...(err.details ?? {}),
+        requestId,
+      },
+      'application/problem+json',
+    );
+  }
+  return json(
+    500,
+    {
+      type: 'https://beeldtoestemming.nl/problems/internal_error',
+      title: 'Something went wrong on our side',
+      status: 500,
+      code: 'internal_error',
+      requestId,
+    },
+    'application/problem+json',
+  );
+}
+
+const problemResponder = (): middy.MiddlewareObj<APIGatewayProxyEventV2, HttpResult, Error, Context> => ({
+  onError: async (request) => {
+    const err = request.error;
+    if (err instanceof HttpError) {
+      logger.info('request refused', { statusCode: err.statusCode, code: err.code });
+    } else {
+      logger.error('request failed', { error: { name: (err as Error)?.name, message: (err as Error)?.message, stack: (err as Error)?.stack } });
+    }
+    request.response = problem(err, request.context.awsRequestId);
+  },
+});
+
+/** The Lambda entry point (exported as `handler`): one middleware order for every HTTP handler. */
+export function wrap(lambdaHandler: LambdaHandler) {
+  return middy(lambdaHandler)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(problemResponder());
+}

@@ -1,0 +1,137 @@
+/**
+ * The consent ledger: immutable events under the child, and the projection on the child item,
+ * always written in one transaction.
+ */
+import { QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { actorKey, applyEvent, supersedes, type ConsentEvent } from '../../domain/consent';
+import { childNotFound } from '../errors';
+import { keys } from '../keys';
+import { decodeCursor, encodeCursor } from '../cursor';
+import { isConditionFailure, isTransactionConflict, type ChildRecord, type ChildrenRepository } from './children';
+
+const MAX_ATTEMPTS = 12;
+
+function eventFromItem(item: Record<string, unknown>): ConsentEvent {
+  return {
+    eventId: String(item.eventId),
+    childId: String(item.childId),
+    purpose: item.purpose as ConsentEvent['purpose'],
+    decision: item.decision as ConsentEvent['decision'],
+    actor: item.actor as ConsentEvent['actor'],
+    recordedBy: item.recordedBy as ConsentEvent['recordedBy'],
+    noticeVersion: String(item.noticeVersion),
+    at: String(item.at),
+  };
+}
+
+export class ConsentLedgerRepository {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly children: ChildrenRepository,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  ) {}
+
+  /**
+   * Appends a decision and updates the projection in one transaction.
+   * The projection entry is replaced only when the event is later in ledger order, and only if it
+   * is still what was read (optimistic check on that one entry), so concurrent decisions are never lost:
+   * on a conflict the child is read again and the write retried.
+   */
+  async appendDecision(event: ConsentEvent, child: ChildRecord): Promise<ChildRecord> {
+    const key = actorKey(event.actor);
+    let current = child;
+    for (let attempt = 1; ; attempt++) {
+      const previous = current.consent[event.purpose][key];
+      const replace = supersedes(event, previous);
+      const names = { '#c': 'consent', '#p': event.purpose, '#a': key };
+      const guard = previous
+        ? { ConditionExpression: 'attribute_exists(PK) AND #c.#p.#a.eventId = :prev', values: { ':prev': previous.eventId } }
+        : { ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(#c.#p.#a)', values: {} };
+      try {
+        await this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: this.table,
+                  Item: { ...keys.consentEvent(event.childId, event.at, event.eventId), entityType: 'ConsentEvent', ...event },
+                  ConditionExpression: 'attribute_not_exists(PK)',
+                },
+              },
+              replace
+                ? {
+                    Update: {
+                      TableName: this.table,
+                      Key: keys.child(event.childId),
+                      UpdateExpression: 'SET #c.#p.#a = :latest',
+                      ConditionExpression: guard.ConditionExpression,
+                      ExpressionAttributeNames: names,
+                      ExpressionAttributeValues: {
+                        ...guard.values,
+                        ':latest': { decision: event.decision, at: event.at, eventId: event.eventId },
+                      },
+                    },
+                  }
+                : {
+                    ConditionCheck: {
+                      TableName: this.table,
+                      Key: keys.child(event.childId),
+                      ConditionExpression: guard.ConditionExpression,
+                      ExpressionAttributeNames: names,
+                      ...(previous ? { ExpressionAttributeValues: guard.values } : {}),
+                    },
+                  },
+            ],
+          }),
+        );
+        return { ...current, consent: applyEvent(current.consent, event) };
+      } catch (err) {
+        if (attempt >= MAX_ATTEMPTS || !(isConditionFailure(err) || isTransactionConflict(err))) throw err;
+        await this.sleep(Math.random() * Math.min(200, 10 * 2 ** attempt));
+        const fresh = await this.children.get(event.childId);
+        if (!fresh) throw childNotFound();
+        current = fresh;
+      }
+    }
+  }
+
+  /** A page of the child's ledger in ledger order. */
+  async page(childId: string, cursor?: string, limit = 100): Promise<{ events: ConsentEvent[]; cursor?: string }> {
+    const pk = keys.child(childId).PK;
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': keys.consentPrefix },
+        ExclusiveStartKey: decodeCursor(cursor, { PK: pk }),
+        Limit: limit,
+      }),
+    );
+    const events = (out.Items ?? []).map(eventFromItem);
+    const next = encodeCursor(out.LastEvaluatedKey);
+    return next ? { events, cursor: next } : { events };
+  }
+
+  /** The whole ledger up to (and including) `until`, for evaluation at a past instant. */
+  async until(childId: string, until: Date): Promise<ConsentEvent[]> {
+    const pk = keys.child(childId).PK;
+    // `~` sorts after every character of an event id, so the bound includes events at `until`.
+    const upper = `${keys.consentPrefix}${until.toISOString()}~`;
+    const events: ConsentEvent[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'PK = :pk AND SK BETWEEN :lo AND :hi',
+          ExpressionAttributeValues: { ':pk': pk, ':lo': keys.consentPrefix, ':hi': upper },
+          ExclusiveStartKey: start,
+        }),
+      );
+      events.push(...(out.Items ?? []).map(eventFromItem));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return events;
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Wires the local backend together on given engines: table and bucket, token issuer, the
+ * functions' environment, the HTTP adapter. Used by `npm start` and by the integration tests.
+ */
+import { freePort } from './engines';
+import { startLocalIssuer, type LocalIssuer } from './issuer';
+import { startLocalApi, type LocalApi } from './server';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, ensureBucket, ensureTable } from './storage';
+import type { Role } from '../functions/shared/auth';
+
+export interface BackendOptions {
+  dynamoEndpoint: string;
+  s3Endpoint?: string;
+  tableName: string;
+  bucketName?: string;
+  apiPort?: number;
+  issuerPort?: number;
+  issuerKeyFile?: string;
+  users?: Record<string, Role>;
+  agePolicy?: 'youth-care' | 'uavg';
+  noticeVersion?: string;
+}
+
+export interface LocalBackend {
+  url: string;
+  issuer: LocalIssuer;
+  api: LocalApi;
+  stop: () => Promise<void>;
+}
+
+export async function startBackend(options: BackendOptions): Promise<LocalBackend> {
+  await ensureTable(options.dynamoEndpoint, options.tableName);
+  if (options.s3Endpoint && options.bucketName) await ensureBucket(options.s3Endpoint, options.bucketName);
+  const issuer = await startLocalIssuer({
+    port: options.issuerPort ?? (await freePort()),
+    ...(options.issuerKeyFile ? { keyFile: options.issuerKeyFile } : {}),
+    ...(options.users ? { users: options.users } : {}),
+  });
+  Object.assign(process.env, {
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    TABLE_NAME: options.tableName,
+    DYNAMODB_ENDPOINT: options.dynamoEndpoint,
+    AGE_POLICY: options.agePolicy ?? 'youth-care',
+    NOTICE_VERSION: options.noticeVersion ?? '2026-09',
+    JWT_ISSUER: issuer.issuer,
+    JWT_JWKS_URI: issuer.jwksUri,
+    JWT_CLIENT_IDS: issuer.clientId,
+    POWERTOOLS_SERVICE_NAME: 'beeldtoestemming-local',
+  });
+  const api = await startLocalApi(options.apiPort ?? (await freePort()));
+  return {
+    url: api.url,
+    issuer,
+    api,
+    stop: async () => {
+      await api.stop();
+      await issuer.stop();
+    },
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * A local token issuer standing in for Cognito: RS256 access tokens with Cognito's claims
+ * (`iss`, `sub`, `username`, `client_id`, `token_use`, `cognito:groups`), and the JWKS the API
+ * verifies them with. Tokens are signed with node:crypto; verification on the API side is
+ * aws-jwt-verify, exactly as in AWS.
+ */
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import path from 'node:path';
+import type { Role } from '../functions/shared/auth';
+
+export const LOCAL_CLIENT_ID = 'local-app-client';
+
+export interface TokenClaims {
+  username: string;
+  role: Role | Role[];
+  /** Seconds; negative for an already expired token. */
+  expiresIn?: number;
+  clientId?: string;
+  tokenUse?: 'access' | 'id';
+}
+
+export interface LocalIssuer {
+  issuer: string;
+  jwksUri: string;
+  clientId: string;
+  mint: (claims: TokenClaims) => string;
+  stop: () => Promise<void>;
+}
+
+const b64url = (value: object | Buffer): string =>
+  (Buffer.isBuffer(value) ? value : Buffer.from(JSON.stringify(value))).toString('base64url');
+
+/** Signs a JWT with any key: also used by tests to forge tokens the API must refuse. */
+export function signJwt(payload: object, key: KeyObject, kid: string): string {
+  const header = b64url({ alg: 'RS256', typ: 'JWT', kid });
+  const body = b64url(payload);
+  const signature = sign('RSA-SHA256', Buffer.from(`${header}.${body}`), key);
+  return `${header}.${body}.${b64url(signature)}`;
+}
+
+function loadOrCreateKey(keyFile?: string): KeyObject {
+  if (keyFile && existsSync(keyFile)) return createPrivateKey(readFileSync(keyFile));
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  if (keyFile) {
+    mkdirSync(path.dirname(keyFile), { recursive: true });
+    writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  }
+  return privateKey;
+}
+
+export interface IssuerOptions {
+  port: number;
+  /** Keeps the signing key across restarts, so issued tokens stay valid. */
+  keyFile?: string;
+  /** Known users for `GET /token/<username>`; anyone can be minted with `POST /token`. */
+  users?: Record<string, Role>;
+}
+
+export async function startLocalIssuer(options: IssuerOptions): Promise<LocalIssuer> {
+  const privateKey = loadOrCreateKey(options.keyFile);
+  const jwk = { ...createPublicKey(privateKey).export({ format: 'jwk' }), kid: 'local-1', alg: 'RS256', use: 'sig' };
+  const issuer = `http://127.0.0.1:${options.port}`;
+
+  const mint = (claims: TokenClaims): string => {
+    const now = Math.floor(Date.now() / 1000);
+    const roles = Array.isArray(claims.role) ? claims.role : [claims.role];
+    return signJwt(
+      {
+        iss: issuer,
+        sub: randomUUID(),
+        username: claims.username,
+        client_id: claims.clientId ?? LOCAL_CLIENT_ID,
+        token_use: claims.tokenUse ?? 'access',
+        'cognito:groups': roles,
+        scope: 'aws.cognito.signin.user.admin',
+        auth_time: now,
+        iat: now,
+        exp: now + (claims.expiresIn ?? 3600),
+        jti: randomUUID(),
+      },
+      privateKey,
+      jwk.kid,
+    );
+  };
+
+  const server: Server = createServer((req, res) => {
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    const url = new URL(req.url ?? '/', issuer);
+    if (req.method === 'GET' && url.pathname === '/.well-known/jwks.json') return send(200, { keys: [jwk] });
+    const known = /^\/token\/([^/]+)$/.exec(url.pathname);
+    if (req.method === 'GET' && known?.[1]) {
+      const username = decodeURIComponent(known[1]);
+      const role = options.users?.[username];
+      if (!role) return send(404, { error: `unknown demo user ${username}`, users: Object.keys(options.users ?? {}) });
+      return send(200, { access_token: mint({ username, role }), token_type: 'Bearer', expires_in: 3600 });
+    }
+    if (req.method === 'POST' && url.pathname === '/token') {
+      let raw = '';
+      req.on('data', (c: Buffer) => (raw += c.toString()));
+      req.on('end', () => {
+        try {
+          const body = JSON.parse(raw) as { username?: unknown; role?: unknown };
+          const roles = ['guardian', 'child', 'staff', 'admin'];
+          if (typeof body.username !== 'string' || typeof body.role !== 'string' || !roles.includes(body.role)) {
+            return send(400, { error: 'expected {"username": "...", "role": "guardian|child|staff|admin"}' });
+          }
+          send(200, { access_token: mint({ username: body.username, role: body.role as Role }), token_type: 'Bearer', expires_in: 3600 });
+        } catch {
+          send(400, { error: 'body is not JSON' });
+        }
+      });
+      return;
+    }
+    send(404, { error: 'not found' });
+  });
+  await new Promise<void>((resolve) => server.listen(options.port, '127.0.0.1', resolve));
+
+  return {
+    issuer,
+    jwksUri: `${issuer}/.well-known/jwks.json`,
+    clientId: LOCAL_CLIENT_ID,
+    mint,
+    stop: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
