@@ -25,6 +25,7 @@ function compile(route: RouteDefinition): CompiledRoute {
     return '([^/]+)';
   });
   // Handlers read their configuration when first loaded: after the environment is set.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand, after the environment is set
   const mod = require(path.join(__dirname, '..', 'functions', `${route.handler}.handler`)) as { handler: Handler };
   return { ...route, pattern: new RegExp(`^${source}$`), params, invoke: mod.handler };
 }

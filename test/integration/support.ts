@@ -1,0 +1,95 @@
+/** A local backend per test file on the shared engines: its own table, issuer and API port. */
+import { randomUUID } from 'node:crypto';
+import { startBackend, type LocalBackend } from '../../local/backend';
+import type { Role } from '../../functions/shared/auth';
+import type { Runtime } from '../../functions/shared/runtime';
+
+export interface TestBackend extends LocalBackend {
+  token: (username: string, role: Role) => string;
+  call: (method: string, path: string, options?: { token?: string; body?: unknown; rawBody?: string }) => Promise<{ status: number; body: any }>;
+  runtime: () => Runtime;
+  tableName: string;
+}
+
+export const NOTICE = '2026-09';
+
+export function uid(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+export async function startTestBackend(options: { agePolicy?: 'youth-care' | 'uavg' } = {}): Promise<TestBackend> {
+  const dynamoEndpoint = process.env.TEST_DYNAMODB_ENDPOINT;
+  if (!dynamoEndpoint) throw new Error('the integration global setup did not start DynamoDB Local');
+  const tableName = uid('bt-test');
+  const backend = await startBackend({
+    dynamoEndpoint,
+    ...(process.env.TEST_S3_ENDPOINT ? { s3Endpoint: process.env.TEST_S3_ENDPOINT, bucketName: tableName } : {}),
+    tableName,
+    noticeVersion: NOTICE,
+    ...(options.agePolicy ? { agePolicy: options.agePolicy } : {}),
+  });
+  return {
+    ...backend,
+    tableName,
+    token: (username, role) => backend.issuer.mint({ username, role }),
+    call: async (method, path, { token, body, rawBody } = {}) => {
+      const res = await fetch(`${backend.url}${path}`, {
+        method,
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body !== undefined || rawBody !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(rawBody !== undefined ? { body: rawBody } : body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    },
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the runtime module must load after startBackend set the environment
+    runtime: () => (require('../../functions/shared/runtime') as typeof import('../../functions/shared/runtime')).getRuntime(),
+  };
+}
+
+/** The ISO date `years` before today in Amsterdam, shifted by `days` (negative: later). */
+export function bornYearsAgo(years: number, days = 0): string {
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Amsterdam' }).format(new Date());
+  const [y, m, d] = today.split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(y - years, m - 1, d - days));
+  return date.toISOString().slice(0, 10);
+}
+
+/**
+ * An organisation built through the admin API: a group, a child, guardians linked as asked.
+ */
+export async function createFamily(
+  b: TestBackend,
+  spec: { birthDate: string; guardians: { id?: string; authority: boolean }[]; groupId?: string; staffId?: string },
+) {
+  const admin = b.token('admin-test', 'admin');
+  const groupId = spec.groupId ?? uid('group');
+  if (!spec.groupId) {
+    const g = await b.call('POST', '/groups', { token: admin, body: { groupId, name: 'Groep' } });
+    if (g.status !== 201) throw new Error(`group: ${g.status} ${JSON.stringify(g.body)}`);
+  }
+  const childId = uid('child');
+  const c = await b.call('POST', '/children', {
+    token: admin,
+    body: { childId, displayName: 'Kind', birthDate: spec.birthDate, groupIds: [groupId] },
+  });
+  if (c.status !== 201) throw new Error(`child: ${c.status} ${JSON.stringify(c.body)}`);
+  const guardianIds: string[] = [];
+  for (const g of spec.guardians) {
+    const guardianId = g.id ?? uid('guardian');
+    const created = await b.call('POST', '/guardians', { token: admin, body: { guardianId, displayName: 'Ouder' } });
+    if (created.status !== 201 && created.status !== 409) throw new Error(`guardian: ${created.status}`);
+    const l = await b.call('PUT', `/children/${childId}/guardians/${guardianId}`, {
+      token: admin,
+      body: { parentalAuthority: g.authority },
+    });
+    if (l.status !== 200) throw new Error(`link: ${l.status} ${JSON.stringify(l.body)}`);
+    guardianIds.push(guardianId);
+  }
+  const staffId = spec.staffId ?? uid('staff');
+  const s = await b.call('PUT', `/staff/${staffId}`, { token: admin, body: { displayName: 'Leidster', groupIds: [groupId] } });
+  if (s.status !== 201 && s.status !== 200) throw new Error(`staff: ${s.status} ${JSON.stringify(s.body)}`);
+  return { admin, groupId, childId, guardianIds, staffId };
+}
