@@ -1,0 +1,226 @@
+/**
+ * Every route against every kind of caller: no token, bad tokens, the child's guardian, another
+ * family's guardian, a guardian without authority, the child, another child, staff of the child's
+ * group, staff of another group, and the admin.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { ROUTES } from '../../functions/routes';
+import { signJwt } from '../../local/issuer';
+import { NOTICE, bornYearsAgo, createFamily, startTestBackend, uid, type TestBackend } from './support';
+
+type Caller =
+  | 'guardian'
+  | 'otherGuardian'
+  | 'guardianWithoutAuthority'
+  | 'child'
+  | 'otherChild'
+  | 'staff'
+  | 'otherStaff'
+  | 'admin';
+
+interface Fixture {
+  childId: string;
+  groupId: string;
+  guardianId: string;
+  spareGuardianId: string;
+}
+
+interface Case {
+  route: string;
+  request: (f: Fixture) => { method: string; path: string; body?: unknown };
+  /** Builds a fresh family for each call: the route changes what other cases rely on. */
+  fresh?: boolean;
+  expect: Record<Caller, number>;
+}
+
+const decision = { purpose: 'publication', decision: 'granted', noticeVersion: NOTICE };
+const paper = { ...decision, signer: { kind: 'child' }, formReference: 'FORM-1', signedOn: '2026-01-10' };
+
+const only = (allowed: Partial<Record<Caller, number>>, otherwise = 403): Record<Caller, number> => ({
+  guardian: otherwise,
+  otherGuardian: otherwise,
+  guardianWithoutAuthority: otherwise,
+  child: otherwise,
+  otherChild: otherwise,
+  staff: otherwise,
+  otherStaff: otherwise,
+  admin: otherwise,
+  ...allowed,
+});
+
+const CASES: Case[] = [
+  {
+    route: 'GET /me/children',
+    request: () => ({ method: 'GET', path: '/me/children' }),
+    expect: only({ guardian: 200, otherGuardian: 200, guardianWithoutAuthority: 200, child: 200, otherChild: 200 }),
+  },
+  {
+    route: 'GET /children/{childId}/consents',
+    request: (f) => ({ method: 'GET', path: `/children/${f.childId}/consents` }),
+    expect: only({ guardian: 200, otherGuardian: 404, guardianWithoutAuthority: 200, child: 200, otherChild: 404, staff: 200, otherStaff: 404, admin: 200 }),
+  },
+  {
+    route: 'GET /children/{childId}/ledger',
+    request: (f) => ({ method: 'GET', path: `/children/${f.childId}/ledger` }),
+    expect: only({ guardian: 200, otherGuardian: 404, guardianWithoutAuthority: 200, child: 200, otherChild: 404, admin: 200 }),
+  },
+  {
+    route: 'POST /children/{childId}/decisions',
+    request: (f) => ({ method: 'POST', path: `/children/${f.childId}/decisions`, body: decision }),
+    expect: only({ guardian: 201, otherGuardian: 404, guardianWithoutAuthority: 403, child: 201, otherChild: 404 }),
+  },
+  {
+    route: 'POST /children/{childId}/paper-decisions',
+    request: (f) => ({ method: 'POST', path: `/children/${f.childId}/paper-decisions`, body: paper }),
+    expect: only({ staff: 201, otherStaff: 404, admin: 201 }),
+  },
+  {
+    route: 'POST /groups',
+    request: () => ({ method: 'POST', path: '/groups', body: { groupId: uid('g'), name: 'Nieuw' } }),
+    expect: only({ admin: 201 }),
+  },
+  { route: 'GET /groups', request: () => ({ method: 'GET', path: '/groups' }), expect: only({ staff: 200, otherStaff: 200, admin: 200 }) },
+  {
+    route: 'POST /guardians',
+    request: () => ({ method: 'POST', path: '/guardians', body: { guardianId: uid('g'), displayName: 'Ouder' } }),
+    expect: only({ admin: 201 }),
+  },
+  {
+    route: 'PUT /staff/{staffId}',
+    request: (f) => ({ method: 'PUT', path: `/staff/${uid('s')}`, body: { displayName: 'Nieuw', groupIds: [f.groupId] } }),
+    expect: only({ admin: 201 }),
+  },
+  {
+    route: 'POST /children',
+    request: (f) => ({ method: 'POST', path: '/children', body: { displayName: 'Nieuw', birthDate: '2019-03-03', groupIds: [f.groupId] } }),
+    expect: only({ admin: 201 }),
+  },
+  {
+    route: 'GET /children/{childId}',
+    request: (f) => ({ method: 'GET', path: `/children/${f.childId}` }),
+    expect: only({ guardian: 200, otherGuardian: 404, guardianWithoutAuthority: 200, child: 200, otherChild: 404, staff: 200, otherStaff: 404, admin: 200 }),
+  },
+  {
+    route: 'PATCH /children/{childId}',
+    fresh: true,
+    request: (f) => ({ method: 'PATCH', path: `/children/${f.childId}`, body: { safeguarding: true } }),
+    expect: only({ admin: 200 }),
+  },
+  {
+    route: 'POST /children/{childId}/end',
+    fresh: true,
+    request: (f) => ({ method: 'POST', path: `/children/${f.childId}/end`, body: { endDate: '2027-08-01' } }),
+    expect: only({ admin: 200 }),
+  },
+  {
+    route: 'PUT /children/{childId}/guardians/{guardianId}',
+    fresh: true,
+    request: (f) => ({ method: 'PUT', path: `/children/${f.childId}/guardians/${f.spareGuardianId}`, body: { parentalAuthority: true } }),
+    expect: only({ admin: 200 }),
+  },
+  {
+    route: 'DELETE /children/{childId}/guardians/{guardianId}',
+    fresh: true,
+    request: (f) => ({ method: 'DELETE', path: `/children/${f.childId}/guardians/${f.guardianId}` }),
+    expect: only({ admin: 204 }),
+  },
+];
+
+let b: TestBackend;
+let shared: Fixture;
+let tokens: Record<Caller, string>;
+let otherFamilyChildId: string;
+
+async function family(): Promise<Fixture> {
+  const fam = await createFamily(b, {
+    birthDate: bornYearsAgo(13, 30),
+    guardians: [{ authority: true }, { authority: false }],
+    groupId: shared?.groupId,
+    staffId: 'staff-matrix',
+  });
+  const spareGuardianId = uid('spare');
+  await b.call('POST', '/guardians', { token: fam.admin, body: { guardianId: spareGuardianId, displayName: 'Reserve' } });
+  return { childId: fam.childId, groupId: fam.groupId, guardianId: fam.guardianIds[0]!, spareGuardianId };
+}
+
+beforeAll(async () => {
+  b = await startTestBackend();
+  shared = await family();
+  const fam = await createFamily(b, { birthDate: bornYearsAgo(14), guardians: [{ authority: true }], staffId: 'staff-elsewhere' });
+  otherFamilyChildId = fam.childId;
+  const child = await b.runtime().children.require(shared.childId);
+  const withoutAuthority = Object.entries(child.guardians).find(([, l]) => !l.parentalAuthority)![0];
+  tokens = {
+    guardian: b.token(shared.guardianId, 'guardian'),
+    otherGuardian: b.token(fam.guardianIds[0]!, 'guardian'),
+    guardianWithoutAuthority: b.token(withoutAuthority, 'guardian'),
+    child: b.token(shared.childId, 'child'),
+    otherChild: b.token(otherFamilyChildId, 'child'),
+    staff: b.token('staff-matrix', 'staff'),
+    otherStaff: b.token('staff-elsewhere', 'staff'),
+    admin: b.token('admin-matrix', 'admin'),
+  };
+});
+afterAll(async () => {
+  await b.stop();
+});
+
+test('the matrix covers every route of the API', () => {
+  const routes = ROUTES.map((r) => `${r.method} ${r.path}`).sort();
+  expect(CASES.map((c) => c.route).sort()).toEqual(routes);
+});
+
+const callers = Object.keys(CASES[0]!.expect) as Caller[];
+const table = CASES.flatMap((c) => callers.map((caller) => [c.route, caller, c.expect[caller], c] as const));
+
+test.each(table)('%s as %s answers %i', async (_route, caller, status, c) => {
+  const fixture = c.fresh ? await family() : shared;
+  const req = c.request(fixture);
+  const res = await b.call(req.method, req.path, { token: tokens[caller], ...(req.body ? { body: req.body } : {}) });
+  expect(res.status).toBe(status);
+  if (status >= 400) {
+    expect(res.body).toMatchObject({ status, code: expect.any(String), requestId: expect.any(String) });
+    expect(JSON.stringify(res.body)).not.toContain('Kind');
+  }
+});
+
+test('a guardian of another family never sees the child in their own list', async () => {
+  const res = await b.call('GET', '/me/children', { token: tokens.otherGuardian });
+  expect(res.status).toBe(200);
+  expect(res.body.children.map((c: { childId: string }) => c.childId)).toEqual([otherFamilyChildId]);
+});
+
+describe('tokens the API must refuse on every route', () => {
+  const forger = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+  const bad: Record<string, (b: TestBackend) => string | undefined> = {
+    'no token': () => undefined,
+    'an expired token': (b) => b.issuer.mint({ username: 'admin-matrix', role: 'admin', expiresIn: -120 }),
+    'a token signed with another key': (b) => {
+      const now = Math.floor(Date.now() / 1000);
+      return signJwt(
+        { iss: b.issuer.issuer, username: 'admin-matrix', client_id: b.issuer.clientId, token_use: 'access', 'cognito:groups': ['admin'], iat: now, exp: now + 600 },
+        forger,
+        'local-1',
+      );
+    },
+    'an id token': (b) => b.issuer.mint({ username: 'admin-matrix', role: 'admin', tokenUse: 'id' }),
+    'a token for another app client': (b) => b.issuer.mint({ username: 'admin-matrix', role: 'admin', clientId: 'someone-else' }),
+  };
+  const rows = ROUTES.flatMap((r) => Object.keys(bad).map((kind) => [`${r.method} ${r.path}`, kind] as const));
+
+  test.each(rows)('%s with %s answers 401', async (route, kind) => {
+    const c = CASES.find((x) => x.route === route)!;
+    const req = c.request(shared);
+    const token = bad[kind]!(b);
+    const res = await b.call(req.method, req.path, { ...(token ? { token } : {}), ...(req.body ? { body: req.body } : {}) });
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe('unauthorized');
+  });
+
+  test('a user in two role groups is refused with 403', async () => {
+    const token = b.issuer.mint({ username: 'both', role: ['admin', 'guardian'] });
+    const res = await b.call('GET', '/groups', { token });
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('role_required');
+  });
+});
