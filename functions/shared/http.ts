@@ -40,9 +40,12 @@ function validate<T>(schema: z.ZodType<T> | undefined, value: unknown, part: str
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  const field = issue && issue.path.length > 0 ? issue.path.join('.') : part;
+  // An unexpected field is named itself, so the app can point at it.
+  const path = issue?.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] ?? ''] : (issue?.path ?? []);
+  const field = path.length > 0 ? path.join('.') : part;
+  const reason = issue?.code === 'unrecognized_keys' ? 'is not an accepted field' : (issue?.message ?? 'is invalid');
   logger.info('request rejected by validation', { part, field, code: issue?.code });
-  throw new ValidationError(field, issue?.message ?? 'is invalid');
+  throw new ValidationError(field, reason);
 }
 
 function parseBody(event: APIGatewayProxyEventV2): unknown {
