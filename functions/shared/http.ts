@@ -126,13 +126,25 @@ export function problem(err: unknown, requestId: string): HttpResult {
   );
 }
 
+/**
+ * What of an unexpected error may be logged. Messages of our own code can carry personal data
+ * (a name in a template string), so only AWS service errors keep their message; every error keeps
+ * its name and stack frames.
+ */
+export function loggableError(err: unknown): Record<string, unknown> {
+  const e = err instanceof Error ? err : new Error('non-error thrown');
+  const frames = (e.stack ?? '').split('\n').filter((l) => l.trimStart().startsWith('at ')).join('\n');
+  const fromAws = typeof (err as { $metadata?: unknown })?.$metadata === 'object';
+  return { name: e.name, ...(fromAws ? { message: e.message } : {}), stack: frames };
+}
+
 const problemResponder = (): middy.MiddlewareObj<APIGatewayProxyEventV2, HttpResult, Error, Context> => ({
   onError: async (request) => {
     const err = request.error;
     if (err instanceof HttpError) {
       logger.info('request refused', { statusCode: err.statusCode, code: err.code });
     } else {
-      logger.error('request failed', { error: { name: (err as Error)?.name, message: (err as Error)?.message, stack: (err as Error)?.stack } });
+      logger.error('request failed', { error: loggableError(err) });
     }
     request.response = problem(err, request.context.awsRequestId);
   },

@@ -4,7 +4,7 @@
  */
 import { QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { actorKey, applyEvent, supersedes, type ConsentEvent } from '../../domain/consent';
-import { childNotFound } from '../errors';
+import { ConflictError, childNotFound } from '../errors';
 import { keys } from '../keys';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { isConditionFailure, isTransactionConflict, type ChildRecord, type ChildrenRepository } from './children';
@@ -87,7 +87,10 @@ export class ConsentLedgerRepository {
         );
         return { ...current, consent: applyEvent(current.consent, event) };
       } catch (err) {
-        if (attempt >= MAX_ATTEMPTS || !(isConditionFailure(err) || isTransactionConflict(err))) throw err;
+        if (!(isConditionFailure(err) || isTransactionConflict(err))) throw err;
+        if (attempt >= MAX_ATTEMPTS) {
+          throw new ConflictError('concurrent_update', 'Too many decisions for this child at once; retry');
+        }
         await this.sleep(Math.random() * Math.min(200, 10 * 2 ** attempt));
         const fresh = await this.children.get(event.childId);
         if (!fresh) throw childNotFound();
