@@ -7,9 +7,7 @@ import type { Principal } from '../shared/auth';
 import { childForCaller } from '../shared/access';
 import { ValidationError } from '../shared/errors';
 import type { Runtime } from '../shared/runtime';
-import { childView } from '../consent/service';
-import { evaluateConsent } from '../domain/consent';
-import { childFacts } from '../shared/repositories/children';
+import { childView, consentsOf } from '../shared/child-view';
 import type { CreateChildBody, CreateGroupBody, CreateGuardianBody, LinkGuardianBody, PutStaffBody, UpdateChildBody } from './schema';
 
 function checkBirthDate(rt: Runtime, birthDate: string): void {
@@ -71,8 +69,7 @@ export async function createChild(rt: Runtime, principal: Principal, body: Creat
 export async function getChild(rt: Runtime, principal: Principal, childId: string) {
   const now = rt.now();
   const child = await childForCaller(rt, principal, childId, 'read');
-  const consents = evaluateConsent(childFacts(child), child.consent, now, rt.config.AGE_POLICY);
-  return { ...childView(child, principal, now), consents };
+  return { ...childView(child, principal, now), consents: consentsOf(rt, child, principal, now) };
 }
 
 export async function updateChild(rt: Runtime, principal: Principal, childId: string, body: UpdateChildBody) {

@@ -92,6 +92,8 @@ test('the safeguarding flag blocks every purpose; parents see that the organisat
   expect(forStaff.body.consents.purposes.publication.reasons).toEqual(['safeguarding']);
   const parentView = await b.call('GET', `/children/${f.childId}`, { token: guardian });
   expect(parentView.body).not.toHaveProperty('safeguarding');
+  expect(JSON.stringify(parentView.body)).not.toContain('safeguarding');
+  expect(parentView.body.consents.purposes.publication.reasons).toEqual(['blocked_by_organisation']);
 
   await b.call('PATCH', `/children/${f.childId}`, { token: f.admin, body: { safeguarding: false } });
   expect(await state(f.childId, guardian, 'publication')).toMatchObject({ effective: true });
