@@ -1,0 +1,63 @@
+import { Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { configWith, synth, type Synthesized } from './support';
+
+/** Every acknowledged finding in the app, with its reason. */
+function acknowledgements(root: IConstruct): { path: string; id: string; reason: string }[] {
+  return root.node.findAll().flatMap((c) =>
+    c.node.metadata
+      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((m) =>
+        Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({
+          path: c.node.path,
+          id: id.replace(/^annotation::/i, ''),
+          reason,
+        })),
+      ),
+  );
+}
+
+describe('cdk-nag AwsSolutions', () => {
+  const byStage: Partial<Record<'dev' | 'prod', Synthesized>> = {};
+  beforeAll(() => {
+    byStage.dev = synth(configWith({ stage: 'dev' }));
+    byStage.prod = synth(configWith({ stage: 'prod' }));
+  });
+
+  // A warning fails synth too: the validation report of cdk-nag is unsuccessful with any violation.
+  it.each(['dev', 'prod'] as const)('%s: no finding, error or warning, is left unacknowledged', (stage) => {
+    const deployment = byStage[stage] as Synthesized;
+    for (const stack of [deployment.data, deployment.api]) {
+      const report = new AwsSolutionsChecks(stack).validateScope(stack);
+
+      expect(report.violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath)}`)).toEqual(
+        [],
+      );
+      expect(report.success).toBe(true);
+    }
+  });
+
+  it('acknowledges only the expected findings, each with a reason', () => {
+    const found = acknowledgements((byStage.dev as Synthesized).app);
+
+    expect([...new Set(found.map((a) => a.id))].sort()).toEqual(['AwsSolutions-COG2', 'AwsSolutions-IAM5[Resource::*]']);
+    for (const a of found) expect(a.reason.length).toBeGreaterThan(40);
+    // The wildcard is acknowledged on function roles only, never for a whole stack.
+    for (const a of found.filter((x) => x.id.startsWith('AwsSolutions-IAM5'))) expect(a.path).toMatch(/\/Role$/);
+  });
+
+  it('the checks do report what they should (a wildcard resource is an error)', () => {
+    const stack = new Stack();
+    new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }).addToPolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: ['*'] }),
+    );
+
+    const report = new AwsSolutionsChecks(stack).validateScope(stack);
+
+    expect(report.violations).toEqual([
+      expect.objectContaining({ ruleName: 'AwsSolutions-IAM5[Resource::*]', severity: 'error' }),
+    ]);
+  });
+});

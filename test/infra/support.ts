@@ -1,0 +1,50 @@
+/** Builds one organisation's deployment for assertions, without bundling (no esbuild run per test). */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { createDeployment, type Deployment } from '../../infra/app';
+import { DEFAULT_CONFIG_FILE, loadOrganisationConfig, type OrganisationConfig } from '../../infra/config';
+
+export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+
+/** The committed demo organisation, as raw JSON. */
+export function demoSettings(): Record<string, unknown> {
+  return JSON.parse(readFileSync(path.join(PROJECT_ROOT, DEFAULT_CONFIG_FILE), 'utf8')) as Record<string, unknown>;
+}
+
+/** The demo organisation with some settings replaced, validated like the CLI does. */
+export function configWith(overrides: Record<string, unknown> = {}): OrganisationConfig {
+  return loadOrganisationConfig({ ...demoSettings(), ...overrides });
+}
+
+export interface Synthesized extends Deployment {
+  app: App;
+  dataTemplate: Template;
+  apiTemplate: Template;
+}
+
+export function synth(config: OrganisationConfig): Synthesized {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const deployment = createDeployment(app, config);
+  return {
+    app,
+    ...deployment,
+    dataTemplate: Template.fromStack(deployment.data),
+    apiTemplate: Template.fromStack(deployment.api),
+  };
+}
+
+type Resource = { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
+
+/** The resources of one type as `[logicalId, resource]` pairs. */
+export function resourcesOf(template: Template, type: string): [string, Resource][] {
+  return Object.entries(template.findResources(type) as Record<string, Resource>);
+}
+
+/** The only resource of a type; fails when there is not exactly one. */
+export function onlyResource(template: Template, type: string): [string, Resource] {
+  const found = resourcesOf(template, type);
+  if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
+  return found[0] as [string, Resource];
+}
