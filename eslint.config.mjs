@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'cdk.out/**', '.local-data/**', 'coverage/**', '*.js', '*.mjs'] },
+  { ignores: ['node_modules/**', 'cdk.out/**', '.local-data/**', 'coverage/**', '*.js', '*.mjs', '**/*.cjs'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -26,7 +26,15 @@ export const ROUTES: readonly RouteDefinition[] = [
   { method: 'POST', path: '/children/{childId}/end', handler: 'admin/end-enrolment' },
   { method: 'PUT', path: '/children/{childId}/guardians/{guardianId}', handler: 'admin/link-guardian' },
   { method: 'DELETE', path: '/children/{childId}/guardians/{guardianId}', handler: 'admin/unlink-guardian' },
+  { method: 'GET', path: '/groups/{groupId}/roster', handler: 'media/roster' },
+  { method: 'POST', path: '/media', handler: 'media/create-upload' },
+  { method: 'GET', path: '/media/{mediaId}', handler: 'media/get-media' },
+  { method: 'POST', path: '/media/{mediaId}/complete', handler: 'media/complete-upload' },
+  { method: 'DELETE', path: '/media/{mediaId}', handler: 'media/delete-media' },
 ];
+
+/** Handlers invoked by S3 rather than by HTTP: the S3 ObjectCreated notification on the upload prefix. */
+export const OBJECT_CREATED_HANDLER = 'media/object-created';
 
 /** The function name of a route's handler, e.g. `consent/record-decision` -> `ConsentRecordDecision`. */
 export function handlerId(handler: string): string {

@@ -6,7 +6,9 @@ import { freePort } from './engines';
 import { startLocalIssuer, type LocalIssuer } from './issuer';
 import { startLocalApi, type LocalApi } from './server';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, ensureBucket, ensureTable } from './storage';
+import { randomUUID } from 'node:crypto';
 import type { Role } from '../functions/shared/auth';
+import { OBJECT_CREATED_HANDLER } from '../functions/routes';
 
 export interface BackendOptions {
   dynamoEndpoint: string;
@@ -19,6 +21,8 @@ export interface BackendOptions {
   users?: Record<string, Role>;
   agePolicy?: 'youth-care' | 'uavg';
   noticeVersion?: string;
+  /** S3 event notifications of the local S3 server, delivered to the same handler S3 invokes in AWS. */
+  s3Events?: (listener: (event: unknown) => void) => void;
 }
 
 export interface LocalBackend {
@@ -49,8 +53,18 @@ export async function startBackend(options: BackendOptions): Promise<LocalBacken
     JWT_JWKS_URI: issuer.jwksUri,
     JWT_CLIENT_IDS: issuer.clientId,
     POWERTOOLS_SERVICE_NAME: 'beeldtoestemming-local',
+    ...(options.s3Endpoint && options.bucketName ? { S3_ENDPOINT: options.s3Endpoint, BUCKET_NAME: options.bucketName } : {}),
   });
   const api = await startLocalApi(options.apiPort ?? (await freePort()));
+  if (options.s3Events) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the environment is set
+    const { handler } = require(`../functions/${OBJECT_CREATED_HANDLER}.handler`) as { handler: (e: unknown, c: unknown) => Promise<void> };
+    options.s3Events((event) => {
+      handler(event, { awsRequestId: randomUUID(), functionName: 'local-MediaObjectCreated' }).catch((err: Error) =>
+        console.error(JSON.stringify({ level: 'ERROR', message: 'object-created handler failed', error: err.name })),
+      );
+    });
+  }
   return {
     url: api.url,
     issuer,

@@ -85,16 +85,28 @@ export async function startDynamoDbLocal(options: { port?: number; dbPath?: stri
   return { endpoint, port, stop: stopper(child) };
 }
 
-/** Starts s3rver with the flag that makes paginated listings work on this Node (see TOOLCHAIN.md). */
-export async function startS3rver(options: { port?: number; directory: string }): Promise<Engine> {
+export interface S3Engine extends Engine {
+  /** Calls `listener` with each S3 event notification (the same shape S3 sends to Lambda). */
+  onEvent: (listener: (event: unknown) => void) => void;
+}
+
+/**
+ * Starts s3rver with the flag that makes paginated listings work on this Node (see TOOLCHAIN.md),
+ * through a wrapper that forwards its event notifications.
+ */
+export async function startS3rver(options: { port?: number; directory: string }): Promise<S3Engine> {
   const port = options.port ?? (await freePort());
   mkdirSync(options.directory, { recursive: true });
   const child = spawn(
     process.execPath,
-    ['--openssl-legacy-provider', path.join(root, 'node_modules', 's3rver', 'bin', 's3rver.js'), '-d', options.directory, '-a', '127.0.0.1', '-p', String(port), '--silent'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    ['--openssl-legacy-provider', path.join(__dirname, 's3rver-process.cjs'), options.directory, String(port)],
+    { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], cwd: root },
   );
+  const listeners: ((event: unknown) => void)[] = [];
+  child.on('message', (m: { type?: string; event?: unknown }) => {
+    if (m?.type === 's3-event') for (const l of listeners) l(m.event);
+  });
   const endpoint = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await fetch(endpoint)).status > 0, 's3rver', child);
-  return { endpoint, port, stop: stopper(child) };
+  return { endpoint, port, stop: stopper(child), onEvent: (l) => listeners.push(l) };
 }

@@ -47,6 +47,7 @@ async function main(): Promise<void> {
       issuerPort: port('BT_ISSUER_PORT', 3001),
       issuerKeyFile: path.join(dataDir, 'issuer-key.pem'),
       users: DEMO_USERS,
+      s3Events: s3.onEvent,
     });
     const { getRuntime } = await import('../functions/shared/runtime');
     const seeded = await seedDemo(getRuntime());

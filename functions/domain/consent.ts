@@ -236,3 +236,12 @@ export function blockers(verdict: ConsentVerdict, wanted: readonly Purpose[]): B
     .filter((v) => !v.effective)
     .map((v) => ({ purpose: v.purpose, reasons: v.reasons }));
 }
+
+/**
+ * True when no decision for `purposes` entered the ledger after `at`: the projection then equals
+ * the projection at `at` for those purposes, and the ledger need not be read.
+ */
+export function projectionSettledAt(projection: Projection, purposes: readonly Purpose[], at: Date): boolean {
+  const limit = at.getTime();
+  return purposes.every((p) => Object.values(projection[p]).every((d) => d === undefined || Date.parse(d.at) <= limit));
+}

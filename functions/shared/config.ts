@@ -1,6 +1,17 @@
 /** Runtime configuration of a function, read from the environment once and validated at cold start. */
 import * as z from 'zod';
-import { AGE_POLICIES } from '../domain/purposes';
+import { AGE_POLICIES, PURPOSES } from '../domain/purposes';
+import { DEFAULT_RETENTION, MAX_RETENTION_YEARS } from '../domain/retention';
+
+const retentionSchema = z.partialRecord(z.enum(PURPOSES), z.number().int().min(1).max(MAX_RETENTION_YEARS));
+
+function safeJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+}
 
 const csv = z
   .string()
@@ -16,6 +27,24 @@ const schema = z.object({
   JWT_CLIENT_IDS: csv,
   /** Only set locally: the DynamoDB Local endpoint. */
   DYNAMODB_ENDPOINT: z.string().url().optional(),
+  /** The footage bucket; required by the functions that touch footage. */
+  BUCKET_NAME: z.string().min(1).optional(),
+  /** Only set locally: the S3-compatible server. */
+  S3_ENDPOINT: z.string().url().optional(),
+  /** Retention per purpose in years, JSON; every purpose defaults to (and is capped at) three. */
+  RETENTION_YEARS: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const parsed = retentionSchema.safeParse(raw === undefined ? {} : safeJson(raw));
+      if (!parsed.success) {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON with 1-3 years per purpose' });
+        return z.NEVER;
+      }
+      return { ...DEFAULT_RETENTION, ...parsed.data };
+    }),
+  /** How long a pre-signed upload URL lives: minutes, not hours. */
+  UPLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(60).max(900).default(300),
 });
 
 export type RuntimeConfig = z.infer<typeof schema>;

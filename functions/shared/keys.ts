@@ -20,6 +20,20 @@ export const keys = {
   groupChildPrefix: 'CHILD#',
   groupStaff: (groupId: string, staffId: string) => ({ PK: `GROUP#${groupId}`, SK: `STAFF#${staffId}` }),
   staff: (staffId: string) => ({ PK: `STAFF#${staffId}`, SK: 'PROFILE' }),
+  media: (mediaId: string) => ({ PK: `MEDIA#${mediaId}`, SK: 'ITEM' }),
+  tombstone: (mediaId: string) => ({ PK: `MEDIA#${mediaId}`, SK: 'TOMBSTONE' }),
+  /** Available media of a group, newest recording first (feeds, coaching library). */
+  groupMedia: (groupId: string, recordedAt: string, mediaId: string) => ({
+    GSI1PK: `GROUP#${groupId}#MEDIA`,
+    GSI1SK: `${recordedAt}#${mediaId}`,
+  }),
+  /** Every item, pending or available, by the day it is due for deletion. */
+  due: (date: string, mediaId: string) => ({ GSI2PK: 'DUE', GSI2SK: `${date}#${mediaId}` }),
+  /** "Items depicting child X": one item per depicted child, kept (as a tombstone link) after deletion. */
+  depiction: (childId: string, mediaId: string) => ({ PK: `CHILD#${childId}`, SK: `MEDIA#${mediaId}` }),
+  depictionPrefix: 'MEDIA#',
+  /** A tablet's idempotency key, scoped to the staff member. */
+  clientReference: (staffId: string, reference: string) => ({ PK: `STAFF#${staffId}`, SK: `CLIENTREF#${reference}` }),
 } as const;
 
 export const groupPk = (groupId: string): string => `GROUP#${groupId}`;

@@ -7,18 +7,32 @@ import { documentClient } from './dynamo';
 import { ChildrenRepository } from './repositories/children';
 import { ConsentLedgerRepository } from './repositories/consent-ledger';
 import { DirectoryRepository } from './repositories/directory';
+import { MediaRepository } from './repositories/media';
+import { MediaStore, s3Client } from './media-store';
 
 export interface Runtime {
   config: RuntimeConfig;
   children: ChildrenRepository;
   ledger: ConsentLedgerRepository;
   directory: DirectoryRepository;
+  media: MediaRepository;
+  /** The footage bucket; throws when this function was deployed without one. */
+  store: () => MediaStore;
   verify: TokenVerifier;
   now: () => Date;
   newId: () => string;
 }
 
 let runtime: Runtime | undefined;
+
+function lazyStore(config: RuntimeConfig): () => MediaStore {
+  let store: MediaStore | undefined;
+  return () => {
+    if (!config.BUCKET_NAME) throw new Error('BUCKET_NAME is not configured for this function');
+    store ??= new MediaStore(s3Client(config.S3_ENDPOINT), config.BUCKET_NAME, config.UPLOAD_URL_TTL_SECONDS);
+    return store;
+  };
+}
 
 export function getRuntime(): Runtime {
   if (!runtime) {
@@ -30,6 +44,8 @@ export function getRuntime(): Runtime {
       children,
       ledger: new ConsentLedgerRepository(db, config.TABLE_NAME, children),
       directory: new DirectoryRepository(db, config.TABLE_NAME),
+      media: new MediaRepository(db, config.TABLE_NAME),
+      store: lazyStore(config),
       verify: createTokenVerifier({
         issuer: config.JWT_ISSUER,
         jwksUri: config.JWT_JWKS_URI,

@@ -4,6 +4,10 @@
  */
 export const TABLE_KEYS = { partitionKey: 'PK', sortKey: 'SK' } as const;
 
+/** Children of a guardian, all groups, a group's available media newest first. */
 export const GSI1 = { indexName: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' } as const;
 
-export const GLOBAL_INDEXES = [GSI1] as const;
+/** Items due for deletion by day: `GSI2PK = DUE`, `GSI2SK = <YYYY-MM-DD>#<mediaId>` (sweep, issue 5). */
+export const GSI2 = { indexName: 'GSI2', partitionKey: 'GSI2PK', sortKey: 'GSI2SK' } as const;
+
+export const GLOBAL_INDEXES = [GSI1, GSI2] as const;

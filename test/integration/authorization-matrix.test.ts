@@ -23,6 +23,8 @@ interface Fixture {
   groupId: string;
   guardianId: string;
   spareGuardianId: string;
+  /** A pending media item of the group, uploaded by `staff-matrix`. */
+  mediaId: string;
 }
 
 interface Case {
@@ -119,6 +121,37 @@ const CASES: Case[] = [
     expect: only({ admin: 200 }),
   },
   {
+    route: 'GET /groups/{groupId}/roster',
+    request: (f) => ({ method: 'GET', path: `/groups/${f.groupId}/roster` }),
+    expect: only({ staff: 200, otherStaff: 404, admin: 200 }),
+  },
+  {
+    route: 'POST /media',
+    request: (f) => ({
+      method: 'POST',
+      path: '/media',
+      body: { clientReference: uid('ref'), kind: 'photo', contentType: 'image/jpeg', size: 1000, recordedAt: new Date().toISOString(), groupId: f.groupId, childIds: [], purposes: ['coaching_video'] },
+    }),
+    expect: only({ staff: 201, otherStaff: 404, admin: 201 }),
+  },
+  {
+    route: 'GET /media/{mediaId}',
+    request: (f) => ({ method: 'GET', path: `/media/${f.mediaId}` }),
+    expect: only({ staff: 200, otherStaff: 404, admin: 200 }),
+  },
+  {
+    route: 'POST /media/{mediaId}/complete',
+    // Nothing was uploaded: a caller who may complete the item learns that (409), others get 404.
+    request: (f) => ({ method: 'POST', path: `/media/${f.mediaId}/complete` }),
+    expect: only({ staff: 409, otherStaff: 404, admin: 409 }),
+  },
+  {
+    route: 'DELETE /media/{mediaId}',
+    fresh: true,
+    request: (f) => ({ method: 'DELETE', path: `/media/${f.mediaId}` }),
+    expect: only({ staff: 204, otherStaff: 404, admin: 204 }),
+  },
+  {
     route: 'DELETE /children/{childId}/guardians/{guardianId}',
     fresh: true,
     request: (f) => ({ method: 'DELETE', path: `/children/${f.childId}/guardians/${f.guardianId}` }),
@@ -140,7 +173,12 @@ async function family(): Promise<Fixture> {
   });
   const spareGuardianId = uid('spare');
   await b.call('POST', '/guardians', { token: fam.admin, body: { guardianId: spareGuardianId, displayName: 'Reserve' } });
-  return { childId: fam.childId, groupId: fam.groupId, guardianId: fam.guardianIds[0]!, spareGuardianId };
+  const media = await b.call('POST', '/media', {
+    token: b.token('staff-matrix', 'staff'),
+    body: { clientReference: uid('ref'), kind: 'photo', contentType: 'image/jpeg', size: 1000, recordedAt: new Date().toISOString(), groupId: fam.groupId, childIds: [], purposes: ['coaching_video'] },
+  });
+  if (media.status !== 201) throw new Error(`media: ${media.status} ${JSON.stringify(media.body)}`);
+  return { childId: fam.childId, groupId: fam.groupId, guardianId: fam.guardianIds[0]!, spareGuardianId, mediaId: media.body.item.mediaId };
 }
 
 beforeAll(async () => {

@@ -1,6 +1,10 @@
 /** A local backend per test file on the shared engines: its own table, issuer and API port. */
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { startBackend, type LocalBackend } from '../../local/backend';
+import { startS3rver } from '../../local/engines';
 import type { Role } from '../../functions/shared/auth';
 import type { Runtime } from '../../functions/shared/runtime';
 
@@ -9,6 +13,8 @@ export interface TestBackend extends LocalBackend {
   call: (method: string, path: string, options?: { token?: string; body?: unknown; rawBody?: string }) => Promise<{ status: number; body: any }>;
   runtime: () => Runtime;
   tableName: string;
+  bucketName: string;
+  s3Endpoint: string;
 }
 
 export const NOTICE = '2026-09';
@@ -17,19 +23,34 @@ export function uid(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
 }
 
-export async function startTestBackend(options: { agePolicy?: 'youth-care' | 'uavg' } = {}): Promise<TestBackend> {
+/**
+ * `s3Events`: start an s3rver of this test file's own, whose ObjectCreated notifications reach the
+ * object-created handler as in AWS (the shared server's events go to the process that started it).
+ */
+export async function startTestBackend(options: { agePolicy?: 'youth-care' | 'uavg'; s3Events?: boolean } = {}): Promise<TestBackend> {
   const dynamoEndpoint = process.env.TEST_DYNAMODB_ENDPOINT;
   if (!dynamoEndpoint) throw new Error('the integration global setup did not start DynamoDB Local');
   const tableName = uid('bt-test');
+  const ownS3 = options.s3Events ? await startS3rver({ directory: mkdtempSync(path.join(tmpdir(), 'bt-s3-own-')) }) : undefined;
+  const s3Endpoint = ownS3?.endpoint ?? process.env.TEST_S3_ENDPOINT;
+  if (!s3Endpoint) throw new Error('the integration global setup did not start s3rver');
   const backend = await startBackend({
     dynamoEndpoint,
-    ...(process.env.TEST_S3_ENDPOINT ? { s3Endpoint: process.env.TEST_S3_ENDPOINT, bucketName: tableName } : {}),
+    s3Endpoint,
+    bucketName: tableName,
     tableName,
     noticeVersion: NOTICE,
     ...(options.agePolicy ? { agePolicy: options.agePolicy } : {}),
+    ...(ownS3 ? { s3Events: ownS3.onEvent } : {}),
   });
   return {
     ...backend,
+    s3Endpoint,
+    bucketName: tableName,
+    stop: async () => {
+      await backend.stop();
+      await ownS3?.stop();
+    },
     tableName,
     token: (username, role) => backend.issuer.mint({ username, role }),
     call: async (method, path, { token, body, rawBody } = {}) => {
@@ -92,4 +113,13 @@ export async function createFamily(
   const s = await b.call('PUT', `/staff/${staffId}`, { token: admin, body: { displayName: 'Leidster', groupIds: [groupId] } });
   if (s.status !== 201 && s.status !== 200) throw new Error(`staff: ${s.status} ${JSON.stringify(s.body)}`);
   return { admin, groupId, childId, guardianIds, staffId };
+}
+
+/** Uploads bytes to a pre-signed URL the way a tablet does: the signed headers, exactly. */
+export async function putToUrl(upload: { url: string; headers: Record<string, string> }, body: Uint8Array, override: Record<string, string> = {}): Promise<number> {
+  const headers = { ...upload.headers, ...override };
+  delete (headers as Record<string, string>)['content-length'];
+  const res = await fetch(upload.url, { method: 'PUT', headers, body });
+  await res.arrayBuffer();
+  return res.status;
 }

@@ -125,6 +125,33 @@ export class ChildrenRepository {
     return next ? { childIds, cursor: next } : { childIds };
   }
 
+  /**
+   * Everything in a group's partition in one Query (paged only past 1 MB): whether the group
+   * exists, its children and its staff. Serves the roster and the staff membership check at once.
+   */
+  async groupMembers(groupId: string): Promise<{ exists: boolean; childIds: string[]; staffIds: string[] }> {
+    const pk = keys.group(groupId).PK;
+    const result = { exists: false, childIds: [] as string[], staffIds: [] as string[] };
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'PK = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const i of out.Items ?? []) {
+        if (i.SK === 'PROFILE') result.exists = true;
+        else if (i.entityType === 'GroupChild') result.childIds.push(String(i.childId));
+        else if (i.entityType === 'GroupStaff') result.staffIds.push(String(i.staffId));
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return result;
+  }
+
   /** The children a guardian is linked to, with the link. */
   async listLinksOfGuardian(guardianId: string): Promise<{ childId: string; link: GuardianLink }[]> {
     const k = keys.childrenOfGuardian(guardianId);

@@ -1,0 +1,256 @@
+/**
+ * Media items: metadata under `MEDIA#<id>`, a depiction link under each depicted child, the
+ * tablet's idempotency key under the staff member, and after deletion only a tombstone.
+ */
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Purpose } from '../../domain/purposes';
+import { keys } from '../keys';
+import { GSI2 } from '../table-design';
+import { isConditionFailure } from './children';
+
+export type MediaKind = 'photo' | 'video';
+export type MediaStatus = 'pending' | 'available' | 'refused';
+
+export interface Refusal {
+  code: string;
+  detail: string;
+  blockers?: unknown[];
+}
+
+export interface MediaItem {
+  mediaId: string;
+  groupId: string;
+  kind: MediaKind;
+  contentType: string;
+  declaredSize: number;
+  size?: number;
+  recordedAt: string;
+  uploadedBy: string;
+  childIds: string[];
+  purposes: Purpose[];
+  status: MediaStatus;
+  uploadKey: string;
+  objectKey?: string;
+  clientReference: string;
+  /** A hash of what the tablet asked for, to tell a retry from a reused reference. */
+  requestHash: string;
+  deletionDates: Partial<Record<Purpose, string>>;
+  dueDate: string;
+  locationRemoved?: boolean;
+  refusal?: Refusal;
+  createdAt: string;
+  completedAt?: string;
+}
+
+export type DeletionReason = 'retention' | 'withdrawn' | 'erasure' | 'incomplete_upload' | 'deleted_by_staff';
+
+export interface Tombstone {
+  mediaId: string;
+  reason: DeletionReason;
+  deletedAt: string;
+  childIds: string[];
+}
+
+function itemFrom(raw: Record<string, unknown>): MediaItem {
+  const { PK: _a, SK: _b, GSI1PK: _c, GSI1SK: _d, GSI2PK: _e, GSI2SK: _f, entityType: _g, ...rest } = raw;
+  return rest as unknown as MediaItem;
+}
+
+export class MediaRepository {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async get(mediaId: string): Promise<MediaItem | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.media(mediaId), ConsistentRead: true }));
+    return out.Item ? itemFrom(out.Item) : undefined;
+  }
+
+  async getTombstone(mediaId: string): Promise<Tombstone | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.tombstone(mediaId), ConsistentRead: true }));
+    if (!out.Item) return undefined;
+    const { PK: _a, SK: _b, entityType: _c, ...rest } = out.Item;
+    return rest as Tombstone;
+  }
+
+  /** The item a staff member's client reference created, if any. */
+  async findByClientReference(staffId: string, reference: string): Promise<string | undefined> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: keys.clientReference(staffId, reference), ConsistentRead: true }),
+    );
+    return out.Item ? String(out.Item.mediaId) : undefined;
+  }
+
+  /**
+   * Stores a new pending item with its depiction links and the client reference, all or nothing.
+   * Returns false when the client reference was taken meanwhile (a concurrent retry).
+   */
+  async createPending(item: MediaItem, cleanupDate: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.table,
+                Item: { ...keys.clientReference(item.uploadedBy, item.clientReference), entityType: 'ClientReference', mediaId: item.mediaId },
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+            {
+              Put: {
+                TableName: this.table,
+                // Until it completes, the item is due for clean-up the day after it was created.
+                Item: { ...keys.media(item.mediaId), ...keys.due(cleanupDate, item.mediaId), entityType: 'Media', ...item },
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+            ...item.childIds.map((childId) => ({
+              Put: {
+                TableName: this.table,
+                Item: { ...keys.depiction(childId, item.mediaId), entityType: 'Depiction', childId, mediaId: item.mediaId },
+              },
+            })),
+          ],
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof TransactionCanceledException && err.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
+      throw err;
+    }
+  }
+
+  /** pending -> available; false if the item was no longer pending (completed meanwhile). */
+  async markAvailable(item: MediaItem, update: { objectKey: string; size: number; locationRemoved: boolean; completedAt: string }): Promise<boolean> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.table,
+                Key: keys.media(item.mediaId),
+                UpdateExpression:
+                  'SET #status = :available, objectKey = :objectKey, #size = :size, locationRemoved = :loc, completedAt = :at, GSI1PK = :g1pk, GSI1SK = :g1sk, GSI2SK = :g2sk',
+                ConditionExpression: '#status = :pending',
+                ExpressionAttributeNames: { '#status': 'status', '#size': 'size' },
+                ExpressionAttributeValues: {
+                  ':available': 'available',
+                  ':pending': 'pending',
+                  ':objectKey': update.objectKey,
+                  ':size': update.size,
+                  ':loc': update.locationRemoved,
+                  ':at': update.completedAt,
+                  ':g1pk': keys.groupMedia(item.groupId, item.recordedAt, item.mediaId).GSI1PK,
+                  ':g1sk': keys.groupMedia(item.groupId, item.recordedAt, item.mediaId).GSI1SK,
+                  ':g2sk': keys.due(item.dueDate, item.mediaId).GSI2SK,
+                },
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  /** pending -> refused, due for clean-up today; false if it was no longer pending. */
+  async markRefused(item: MediaItem, refusal: Refusal, today: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.table,
+                Key: keys.media(item.mediaId),
+                UpdateExpression: 'SET #status = :refused, refusal = :refusal, dueDate = :today, GSI2SK = :g2sk',
+                ConditionExpression: '#status = :pending',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: {
+                  ':refused': 'refused',
+                  ':pending': 'pending',
+                  ':refusal': refusal,
+                  ':today': today,
+                  ':g2sk': keys.due(today, item.mediaId).GSI2SK,
+                },
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Replaces the item by its tombstone: the metadata, the client reference and the depiction
+   * links' details go; each depiction link stays as a pointer to the tombstone. Idempotent:
+   * an item already replaced is left as it is.
+   */
+  async replaceByTombstone(item: MediaItem, tombstone: Tombstone): Promise<void> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Delete: { TableName: this.table, Key: keys.media(item.mediaId), ConditionExpression: 'attribute_exists(PK)' } },
+            { Put: { TableName: this.table, Item: { ...keys.tombstone(item.mediaId), entityType: 'Tombstone', ...tombstone } } },
+            { Delete: { TableName: this.table, Key: keys.clientReference(item.uploadedBy, item.clientReference) } },
+            ...item.childIds.map((childId) => ({
+              Put: {
+                TableName: this.table,
+                Item: { ...keys.depiction(childId, item.mediaId), entityType: 'Depiction', childId, mediaId: item.mediaId, deleted: true },
+              },
+            })),
+          ],
+        }),
+      );
+    } catch (err) {
+      if (isConditionFailure(err) && (await this.getTombstone(item.mediaId))) return;
+      throw err;
+    }
+  }
+
+  /** Every item (pending, refused or available) due on or before `date`, oldest first; never a Scan. */
+  async *dueUpTo(date: string): AsyncGenerator<MediaItem> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: GSI2.indexName,
+          KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK <= :hi',
+          ExpressionAttributeValues: { ':pk': 'DUE', ':hi': `${date}#~` },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const raw of out.Items ?? []) yield itemFrom(raw);
+      start = out.LastEvaluatedKey;
+    } while (start);
+  }
+
+  /** Ids of the items depicting a child (live and deleted), a page at a time. */
+  async idsDepicting(childId: string, start?: Record<string, unknown>): Promise<{ ids: { mediaId: string; deleted: boolean }[]; next?: Record<string, unknown> }> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': keys.depiction(childId, '').PK, ':prefix': keys.depictionPrefix },
+        ExclusiveStartKey: start,
+      }),
+    );
+    return {
+      ids: (out.Items ?? []).map((i) => ({ mediaId: String(i.mediaId), deleted: i.deleted === true })),
+      ...(out.LastEvaluatedKey ? { next: out.LastEvaluatedKey } : {}),
+    };
+  }
+}
