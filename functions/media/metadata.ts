@@ -82,16 +82,10 @@ function writeU32be(b: Uint8Array, at: number, value: number): void {
   b[at + 3] = value & 0xff;
 }
 
-/** Fills with `value`; reports whether anything changed, so a second pass reports nothing removed. */
-function fill(view: Uint8Array, value: number): boolean {
-  let changed = false;
-  for (let i = 0; i < view.length; i++) {
-    if (view[i] !== value) {
-      view[i] = value;
-      changed = true;
-    }
-  }
-  return changed;
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {
@@ -102,6 +96,16 @@ function concat(parts: Uint8Array[]): Uint8Array {
     at += part.length;
   }
   return out;
+}
+
+/**
+ * `out` is the edited copy, `drops` the sorted, disjoint [start, end) ranges to leave out of it.
+ * Every edit made in this module is a removal, so `removed` is simply "the bytes changed"; that
+ * also makes a second pass over our own output report nothing removed.
+ */
+function result(input: Uint8Array, out: Uint8Array, drops: Array<[number, number]>): StripResult {
+  if (drops.length === 0 && bytesEqual(input, out)) return { data: input, removed: false };
+  return { data: drops.length > 0 ? without(out, drops) : out, removed: true };
 }
 
 /** Copies `data` while leaving out the given [start, end) ranges, which are sorted and disjoint. */
@@ -244,21 +248,48 @@ const EMPTY_XMP_PACKET_TAIL = ascii('<?xpacket end="w"?>');
  * Replaces an XMP packet in place with an empty one of the same length (padding is legal XMP), so
  * readers see valid, empty XMP where rewriting the container would be needed to drop it.
  */
-function blankXmpInPlace(view: Uint8Array): boolean {
-  const replacement = new Uint8Array(view.length).fill(0x20);
+function blankXmpInPlace(view: Uint8Array): void {
+  view.fill(0x20);
   if (view.length >= EMPTY_XMP_PACKET_HEAD.length + EMPTY_XMP_PACKET_TAIL.length) {
-    replacement.set(EMPTY_XMP_PACKET_HEAD, 0);
-    replacement.set(EMPTY_XMP_PACKET_TAIL, view.length - EMPTY_XMP_PACKET_TAIL.length);
+    view.set(EMPTY_XMP_PACKET_HEAD, 0);
+    view.set(EMPTY_XMP_PACKET_TAIL, view.length - EMPTY_XMP_PACKET_TAIL.length);
   }
-  let changed = false;
-  for (let i = 0; i < view.length; i++) {
-    const byte = replacement[i] ?? 0x20;
-    if (view[i] !== byte) {
-      view[i] = byte;
-      changed = true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scanning: the safety net behind the structure walks
+
+const EXIF_HEADER = ascii('Exif\0\0');
+const XMP_OPENINGS = [ascii('<x:xmpmeta'), ascii('<x:xapmeta'), ascii('<rdf:RDF')];
+const XMP_CLOSINGS = [ascii('</x:xmpmeta>'), ascii('</x:xapmeta>'), ascii('</rdf:RDF>')];
+const XMP_PACKET_END = ascii('<?xpacket end');
+
+/**
+ * Not every reader walks the structure the way we do: some scan for "Exif\0\0" or for an XMP
+ * packet anywhere in the file (XMP's own packet scanning does exactly that). So after the walk,
+ * every byte is scanned and whatever is found is neutralised in place, where no offset moves.
+ * `skip` names positions a walk has already dealt with.
+ */
+function scanInPlace(out: Uint8Array, skip: (at: number) => boolean = () => false): void {
+  for (let at = indexOfBytes(out, EXIF_HEADER, 0); at !== -1; at = indexOfBytes(out, EXIF_HEADER, at + 1)) {
+    const tiffAt = at + EXIF_HEADER.length;
+    if (skip(at) || !isTiffHeader(out, tiffAt)) continue;
+    // Without the container's word on where the block ends it is read up to the end of the file;
+    // if it cannot be read, blanking its header makes it unreadable to every reader.
+    if (neutraliseTiffGps(out.subarray(tiffAt)) === 'malformed') out.fill(0, tiffAt, tiffAt + 8);
+  }
+
+  for (const [i, opening] of XMP_OPENINGS.entries()) {
+    const closing = XMP_CLOSINGS[i] ?? opening;
+    for (let at = indexOfBytes(out, opening, 0); at !== -1; at = indexOfBytes(out, opening, at + 1)) {
+      if (skip(at)) continue;
+      const close = indexOfBytes(out, closing, at);
+      const packetEnd = indexOfBytes(out, XMP_PACKET_END, at);
+      // An unclosed packet is blanked to its packet end, or failing that to the end of the file.
+      const end = close !== -1 ? close + closing.length : packetEnd !== -1 ? packetEnd : out.length;
+      out.fill(0x20, at, end);
     }
   }
-  return changed;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -280,17 +311,16 @@ function isXmpPayload(b: Uint8Array, at: number): boolean {
 }
 
 /** Blanks the XMP after the segment's identifier, which stays so readers still know what it was. */
-function blankXmpSegmentInPlace(out: Uint8Array, payload: number, end: number): boolean {
+function blankXmpSegmentInPlace(out: Uint8Array, payload: number, end: number): void {
   if (matchAt(out, payload, JPEG_XMP)) return blankXmpInPlace(out.subarray(payload + JPEG_XMP.length, end));
   // Extended XMP is a slice of a packet (after a GUID and offsets), so no empty packet fits there.
   const identifier = matchAt(out, payload, JPEG_XMP_EXTENDED) ? JPEG_XMP_EXTENDED : JPEG_XMP_BARE;
-  return fill(out.subarray(Math.min(payload + identifier.length, end), end), 0x20);
+  out.subarray(Math.min(payload + identifier.length, end), end).fill(0x20);
 }
 
 function stripJpeg(input: Uint8Array): StripResult {
   const out = input.slice();
   const drops: Array<[number, number]> = [];
-  let changed = false;
   let pos = 0;
 
   if (out[0] === 0xff && out[1] === 0xd8) {
@@ -313,41 +343,36 @@ function stripJpeg(input: Uint8Array): StripResult {
       if (marker === APP1 && matchAt(out, payload, JPEG_EXIF) && payload + JPEG_EXIF_HEADER_LENGTH <= end) {
         const outcome = neutraliseTiffGps(out.subarray(payload + JPEG_EXIF_HEADER_LENGTH, end));
         if (outcome === 'malformed') drops.push([pos, end]);
-        changed ||= outcome !== 'clean';
       } else if (marker === APP1 && isXmpPayload(out, payload)) {
         // XMP can repeat the GPS position (exif:GPSLatitude); in a JPEG it can simply go.
         drops.push([pos, end]);
-        changed = true;
       }
       pos = end;
     }
   }
 
-  // Past the first scan, byte offsets matter again: Multi-Picture (MPF) files index the extra
-  // images that follow the main one, and those carry their own EXIF. So from here on, changes
-  // are made in place. An APP1 marker cannot occur inside entropy-coded data, so a match is real.
-  changed = neutraliseApp1InPlace(out, pos) || changed;
-
-  if (!changed) return { data: input, removed: false };
-  return { data: drops.length > 0 ? without(out, drops) : out, removed: true };
+  // Then every byte is scanned, with changes made in place. Past the first scan byte offsets
+  // matter again: Multi-Picture (MPF) files index the extra images that follow the main one, and
+  // those carry their own EXIF. Before it, a bogus segment length can hide EXIF from the walk
+  // above but not from every reader. An APP1 marker cannot occur in entropy-coded data, so a
+  // match is real; segments already dropped above are scanned too, harmlessly.
+  neutraliseApp1InPlace(out, 2);
+  scanInPlace(out);
+  return result(input, out, drops);
 }
 
-function neutraliseApp1InPlace(out: Uint8Array, from: number): boolean {
-  let changed = false;
+function neutraliseApp1InPlace(out: Uint8Array, from: number): void {
   for (let i = out.indexOf(0xff, from); i !== -1 && i + 4 <= out.length; i = out.indexOf(0xff, i + 1)) {
     if (out[i + 1] !== APP1) continue;
     const payload = i + 4;
     const end = Math.min(i + 2 + u16be(out, i + 2), out.length);
     if (matchAt(out, payload, JPEG_EXIF) && payload + JPEG_EXIF_HEADER_LENGTH <= end) {
       const tiff = out.subarray(payload + JPEG_EXIF_HEADER_LENGTH, end);
-      const outcome = neutraliseTiffGps(tiff);
-      if (outcome === 'neutralised') changed = true;
-      else if (outcome === 'malformed') changed = fill(tiff, 0) || changed;
+      if (neutraliseTiffGps(tiff) === 'malformed') tiff.fill(0);
     } else if (isXmpPayload(out, payload) && payload < end) {
-      changed = blankXmpSegmentInPlace(out, payload, end) || changed;
+      blankXmpSegmentInPlace(out, payload, end);
     }
   }
-  return changed;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -375,7 +400,6 @@ function stripPng(input: Uint8Array): StripResult {
   if (!matchAt(input, 0, PNG_SIGNATURE)) return { data: input, removed: false };
   const out = input.slice();
   const drops: Array<[number, number]> = [];
-  let changed = false;
   let pos = PNG_SIGNATURE.length;
 
   while (pos + 12 <= out.length) {
@@ -390,10 +414,8 @@ function stripPng(input: Uint8Array): StripResult {
       const outcome = tiffAt <= data + length ? neutraliseTiffGps(out.subarray(tiffAt, data + length)) : 'malformed';
       if (outcome === 'neutralised') writeU32be(out, data + length, crc32(out.subarray(pos + 4, data + length)));
       if (outcome === 'malformed') drops.push([pos, end]);
-      changed ||= outcome !== 'clean';
     } else if (TEXT_CHUNKS.has(type) && LOCATION_TEXT_KEYWORDS.has(chunkKeyword(out, data, data + length))) {
       drops.push([pos, end]);
-      changed = true;
     }
     pos = end;
     if (type === 'IEND') break;
@@ -403,14 +425,10 @@ function stripPng(input: Uint8Array): StripResult {
   // image; if they look like metadata they go, since we cannot tell what they hold.
   if (pos < out.length) {
     const tail = out.subarray(pos);
-    if (PNG_METADATA_MARKERS.some((marker) => indexOfBytes(tail, marker, 0) !== -1)) {
-      drops.push([pos, out.length]);
-      changed = true;
-    }
+    if (PNG_METADATA_MARKERS.some((marker) => indexOfBytes(tail, marker, 0) !== -1)) drops.push([pos, out.length]);
   }
 
-  if (!changed) return { data: input, removed: false };
-  return { data: drops.length > 0 ? without(out, drops) : out, removed: true };
+  return result(input, out, drops);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -576,68 +594,46 @@ function itemLocations(b: Uint8Array, iloc: Box, idat: Box | undefined): Map<num
   return locations;
 }
 
-const HEIC_EXIF = ascii('Exif\0\0');
-const XMP_OPENINGS = [ascii('<x:xmpmeta'), ascii('<x:xapmeta'), ascii('<rdf:RDF')];
-const XMP_CLOSINGS = [ascii('</x:xmpmeta>'), ascii('</x:xapmeta>'), ascii('</rdf:RDF>')];
-const XMP_PACKET_END = ascii('<?xpacket end');
-
 /**
  * HEIC is edited strictly in place: its item locations are byte offsets, so no length may change.
- * Items found through the `meta` box are handled first; then every byte is scanned for EXIF and
- * XMP the box walk did not reach (other meta boxes, tracks, broken structure).
+ * Items found through the `meta` box are handled first; the scan then catches EXIF and XMP the
+ * box walk did not reach (other meta boxes, tracks, broken structure).
  */
 function stripHeic(input: Uint8Array): StripResult {
   const out = input.slice();
   const handled: Array<[number, number]> = [];
-  let changed = false;
 
-  for (const item of heifMetadataItems(out)) {
+  const items = heifMetadataItems(out);
+  const extents = items.flatMap((item) => item.extents).sort(([a], [b]) => a - b);
+  if (extents.some(([start], i) => i > 0 && start < (extents[i - 1]?.[1] ?? 0))) {
+    // Overlapping metadata items are no honest file's layout, and cannot each be edited in place.
+    for (const [start, end] of extents) out.fill(0, start, end);
+    items.length = 0;
+    handled.push(...extents);
+  }
+  for (const item of items) {
     handled.push(...item.extents);
     const [first, ...rest] = item.extents;
     if (!first) continue;
     if (item.kind === 'xmp') {
-      changed = blankXmpInPlace(out.subarray(first[0], first[1])) || changed;
-      for (const [start, end] of rest) changed = fill(out.subarray(start, end), 0x20) || changed;
+      blankXmpInPlace(out.subarray(first[0], first[1]));
+      for (const [start, end] of rest) out.fill(0x20, start, end);
       continue;
     }
     // An EXIF item opens with a 32-bit count of the bytes between it and the TIFF header (usually
     // "Exif\0\0"). Some writers count wrongly; a TIFF header right after "Exif\0\0" is taken instead.
     let tiffAt = first[1] - first[0] >= 4 ? first[0] + 4 + u32be(out, first[0]) : Infinity;
-    const afterExif = first[0] + 4 + HEIC_EXIF.length;
-    if (!isTiffHeader(out, tiffAt) && matchAt(out, first[0] + 4, HEIC_EXIF) && isTiffHeader(out, afterExif)) {
+    const afterExif = first[0] + 4 + EXIF_HEADER.length;
+    if (!isTiffHeader(out, tiffAt) && matchAt(out, first[0] + 4, EXIF_HEADER) && isTiffHeader(out, afterExif)) {
       tiffAt = afterExif;
     }
     const outcome = rest.length === 0 && tiffAt < first[1] ? neutraliseTiffGps(out.subarray(tiffAt, first[1])) : 'malformed';
-    if (outcome === 'neutralised') changed = true;
     if (outcome === 'malformed') {
       // An EXIF item split over several extents cannot be edited in place with confidence either.
-      for (const [start, end] of item.extents) changed = fill(out.subarray(start, end), 0) || changed;
+      for (const [start, end] of item.extents) out.fill(0, start, end);
     }
   }
 
-  const isHandled = (at: number) => handled.some(([start, end]) => at >= start && at < end);
-
-  for (let at = indexOfBytes(out, HEIC_EXIF, 0); at !== -1; at = indexOfBytes(out, HEIC_EXIF, at + 1)) {
-    const tiffAt = at + HEIC_EXIF.length;
-    if (isHandled(at) || !isTiffHeader(out, tiffAt)) continue;
-    // Without the item's extent the block's end is unknown, so it is read up to the end of the file.
-    const outcome = neutraliseTiffGps(out.subarray(tiffAt));
-    if (outcome === 'neutralised') changed = true;
-    // Blanking the header makes the block unreadable to every reader without guessing its length.
-    if (outcome === 'malformed') changed = fill(out.subarray(tiffAt, tiffAt + 8), 0) || changed;
-  }
-
-  for (const [i, opening] of XMP_OPENINGS.entries()) {
-    const closing = XMP_CLOSINGS[i] ?? opening;
-    for (let at = indexOfBytes(out, opening, 0); at !== -1; at = indexOfBytes(out, opening, at + 1)) {
-      if (isHandled(at)) continue;
-      const close = indexOfBytes(out, closing, at);
-      const packetEnd = indexOfBytes(out, XMP_PACKET_END, at);
-      // An unclosed packet is blanked to its packet end, or failing that to the end of the file.
-      const end = close !== -1 ? close + closing.length : packetEnd !== -1 ? packetEnd : out.length;
-      changed = fill(out.subarray(at, end), 0x20) || changed;
-    }
-  }
-
-  return changed ? { data: out, removed: true } : { data: input, removed: false };
+  scanInPlace(out, (at) => handled.some(([start, end]) => at >= start && at < end));
+  return result(input, out, []);
 }

@@ -84,7 +84,8 @@ export async function groupRoster(rt: Runtime, principal: Principal, groupId: st
               {
                 mayRecord: v.effective,
                 reasons: v.reasons,
-                waitingFor: v.deciders.filter((d) => d.decision === null).map((d) => d.actor),
+                // Nobody has to decide while consent holds; otherwise, who has not decided yet.
+                waitingFor: v.effective ? [] : v.deciders.filter((d) => d.decision === null).map((d) => d.actor),
               },
             ]),
           ),

@@ -1,0 +1,84 @@
+/**
+ * The deletion path with S3 and DynamoDB faults injected: nothing is reported deleted that was not,
+ * and metadata goes only after its files are confirmed gone.
+ */
+import { DeleteObjectsCommand, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { deleteMediaItem } from '../../../functions/media/service';
+import { MediaStore } from '../../../functions/shared/media-store';
+import { MediaRepository, type MediaItem } from '../../../functions/shared/repositories/media';
+import type { Runtime } from '../../../functions/shared/runtime';
+
+const s3 = mockClient(S3Client);
+const ddb = mockClient(DynamoDBDocumentClient);
+
+const item: MediaItem = {
+  mediaId: 'm1',
+  groupId: 'g1',
+  kind: 'photo',
+  contentType: 'image/jpeg',
+  declaredSize: 10,
+  recordedAt: '2026-02-10T10:00:00.000Z',
+  uploadedBy: 's1',
+  childIds: ['c1', 'c2'],
+  purposes: ['parent_information'],
+  status: 'available',
+  uploadKey: 'uploads/m1',
+  objectKey: 'media/m1',
+  clientReference: 'ref',
+  requestHash: 'h',
+  deletionDates: { parent_information: '2029-02-10' },
+  dueDate: '2029-02-10',
+  createdAt: '2026-02-10T10:00:00.000Z',
+};
+
+function runtime(): Runtime {
+  const store = new MediaStore(new S3Client({ region: 'eu-central-1' }), 'bucket', 300);
+  const media = new MediaRepository(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-central-1' })), 'table');
+  return { store: () => store, media, now: () => new Date('2029-02-10T03:00:00Z') } as unknown as Runtime;
+}
+
+beforeEach(() => {
+  s3.reset();
+  ddb.reset();
+});
+
+test('a partial DeleteObjects failure throws and leaves the metadata in place', async () => {
+  s3.on(DeleteObjectsCommand).resolves({ Errors: [{ Key: 'media/m1', Code: 'InternalError', Message: 'try again' }] });
+  await expect(deleteMediaItem(runtime(), item, 'retention')).rejects.toThrow(/could not delete 1 object/);
+  expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+});
+
+test('objects that are already gone (removed by the lifecycle rule) are not an error', async () => {
+  s3.on(DeleteObjectsCommand).resolves({ Errors: [{ Key: 'uploads/m1', Code: 'NoSuchKey' }] });
+  ddb.on(TransactWriteCommand).resolves({});
+  await deleteMediaItem(runtime(), item, 'retention');
+  const write = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
+  expect(write[1]?.Put?.Item).toMatchObject({ SK: 'TOMBSTONE', mediaId: 'm1', reason: 'retention', childIds: ['c1', 'c2'] });
+  expect(Object.keys(write[1]!.Put!.Item!).sort()).toEqual(['PK', 'SK', 'childIds', 'deletedAt', 'entityType', 'mediaId', 'reason']);
+});
+
+test('every object of the item is asked for, the upload and the media copy', async () => {
+  s3.on(DeleteObjectsCommand).resolves({});
+  ddb.on(TransactWriteCommand).resolves({});
+  await deleteMediaItem(runtime(), item, 'deleted_by_staff');
+  const keys = s3.commandCalls(DeleteObjectsCommand)[0]!.args[0].input.Delete!.Objects!.map((o) => o.Key).sort();
+  expect(keys).toEqual(['media/m1', 'uploads/m1']);
+});
+
+test('a second run after the metadata was already replaced is a no-op (idempotent)', async () => {
+  s3.on(DeleteObjectsCommand).resolves({});
+  ddb.on(TransactWriteCommand).rejects(
+    new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: [{ Code: 'ConditionalCheckFailed' }] }),
+  );
+  ddb.on(GetCommand).resolves({ Item: { PK: 'MEDIA#m1', SK: 'TOMBSTONE', mediaId: 'm1', reason: 'retention', deletedAt: 'x', childIds: [] } });
+  await expect(deleteMediaItem(runtime(), item, 'retention')).resolves.toBeUndefined();
+});
+
+test('DynamoDB throttling on the metadata write propagates, so the caller retries', async () => {
+  s3.on(DeleteObjectsCommand).resolves({});
+  ddb.on(TransactWriteCommand).rejects(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
+  await expect(deleteMediaItem(runtime(), item, 'retention')).rejects.toThrow('throttled');
+});
