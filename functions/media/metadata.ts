@@ -88,7 +88,7 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
+function concatBytes(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const part of parts) {
@@ -117,7 +117,7 @@ function without(data: Uint8Array, drops: Array<[number, number]>): Uint8Array {
     from = end;
   }
   parts.push(data.subarray(from));
-  return concat(parts);
+  return concatBytes(...parts);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -203,8 +203,11 @@ function gpsBlanks(tiff: Uint8Array): Array<[number, number]> {
     r.need(ifd + 2, 12 * count);
     for (let i = 0; i < count; i++) {
       const entry = ifd + 2 + 12 * i;
-      if (r.u16(entry) !== GPS_IFD_POINTER) continue;
       const type = r.u16(entry + 2);
+      // A field type no reader knows means we are not reading a real IFD0: the pointer to it is
+      // damaged, and where the GPS IFD is cannot be told.
+      if (depth === 0 && !TIFF_TYPE_SIZE.has(type)) throw new MalformedError();
+      if (r.u16(entry) !== GPS_IFD_POINTER) continue;
       // A pointer must be a single LONG (or IFD); anything else is a pointer we cannot follow.
       if ((type !== 4 && type !== 13) || r.u32(entry + 4) !== 1) throw new MalformedError();
       gpsIfds.add(r.u32(entry + 8));
@@ -239,9 +242,8 @@ function gpsBlanks(tiff: Uint8Array): Array<[number, number]> {
 // ---------------------------------------------------------------------------------------------
 // XMP
 
-const EMPTY_XMP_PACKET_HEAD = ascii(
-  '<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"/>',
-);
+const EMPTY_XMPMETA = ascii('<x:xmpmeta xmlns:x="adobe:ns:meta/"/>');
+const EMPTY_XMP_PACKET_HEAD = concatBytes(ascii('<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>'), EMPTY_XMPMETA);
 const EMPTY_XMP_PACKET_TAIL = ascii('<?xpacket end="w"?>');
 
 /**
@@ -268,12 +270,13 @@ const XMP_PACKET_END = ascii('<?xpacket end');
  * Not every reader walks the structure the way we do: some scan for "Exif\0\0" or for an XMP
  * packet anywhere in the file (XMP's own packet scanning does exactly that). So after the walk,
  * every byte is scanned and whatever is found is neutralised in place, where no offset moves.
- * `skip` names positions a walk has already dealt with.
+ * EXIF already emptied reads as clean here, and the empty XMP we write is left alone. `walked`
+ * names EXIF blocks a walk has already judged within their proper bounds.
  */
-function scanInPlace(out: Uint8Array, skip: (at: number) => boolean = () => false): void {
+function scanInPlace(out: Uint8Array, walked: ReadonlySet<number> = new Set()): void {
   for (let at = indexOfBytes(out, EXIF_HEADER, 0); at !== -1; at = indexOfBytes(out, EXIF_HEADER, at + 1)) {
     const tiffAt = at + EXIF_HEADER.length;
-    if (skip(at) || !isTiffHeader(out, tiffAt)) continue;
+    if (walked.has(at) || !isTiffHeader(out, tiffAt)) continue;
     // Without the container's word on where the block ends it is read up to the end of the file;
     // if it cannot be read, blanking its header makes it unreadable to every reader.
     if (neutraliseTiffGps(out.subarray(tiffAt)) === 'malformed') out.fill(0, tiffAt, tiffAt + 8);
@@ -282,7 +285,7 @@ function scanInPlace(out: Uint8Array, skip: (at: number) => boolean = () => fals
   for (const [i, opening] of XMP_OPENINGS.entries()) {
     const closing = XMP_CLOSINGS[i] ?? opening;
     for (let at = indexOfBytes(out, opening, 0); at !== -1; at = indexOfBytes(out, opening, at + 1)) {
-      if (skip(at)) continue;
+      if (matchAt(out, at, EMPTY_XMPMETA)) continue;
       const close = indexOfBytes(out, closing, at);
       const packetEnd = indexOfBytes(out, XMP_PACKET_END, at);
       // An unclosed packet is blanked to its packet end, or failing that to the end of the file.
@@ -321,6 +324,7 @@ function blankXmpSegmentInPlace(out: Uint8Array, payload: number, end: number): 
 function stripJpeg(input: Uint8Array): StripResult {
   const out = input.slice();
   const drops: Array<[number, number]> = [];
+  const walked = new Set<number>();
   let pos = 0;
 
   if (out[0] === 0xff && out[1] === 0xd8) {
@@ -341,6 +345,7 @@ function stripJpeg(input: Uint8Array): StripResult {
       if (m + 3 > out.length || length < 2 || end > out.length) break; // broken: the scan below takes over
       const payload = m + 3;
       if (marker === APP1 && matchAt(out, payload, JPEG_EXIF) && payload + JPEG_EXIF_HEADER_LENGTH <= end) {
+        walked.add(payload);
         const outcome = neutraliseTiffGps(out.subarray(payload + JPEG_EXIF_HEADER_LENGTH, end));
         if (outcome === 'malformed') drops.push([pos, end]);
       } else if (marker === APP1 && isXmpPayload(out, payload)) {
@@ -355,14 +360,15 @@ function stripJpeg(input: Uint8Array): StripResult {
   // matter again: Multi-Picture (MPF) files index the extra images that follow the main one, and
   // those carry their own EXIF. Before it, a bogus segment length can hide EXIF from the walk
   // above but not from every reader. An APP1 marker cannot occur in entropy-coded data, so a
-  // match is real; segments already dropped above are scanned too, harmlessly.
-  neutraliseApp1InPlace(out, 2);
-  scanInPlace(out);
+  // match is real; segments already dropped above are scanned too, harmlessly. The packet scan
+  // goes first: it blanks a whole XMP packet even where a bogus length cuts its segment short.
+  scanInPlace(out, walked);
+  neutraliseApp1InPlace(out);
   return result(input, out, drops);
 }
 
-function neutraliseApp1InPlace(out: Uint8Array, from: number): void {
-  for (let i = out.indexOf(0xff, from); i !== -1 && i + 4 <= out.length; i = out.indexOf(0xff, i + 1)) {
+function neutraliseApp1InPlace(out: Uint8Array): void {
+  for (let i = out.indexOf(0xff); i !== -1 && i + 4 <= out.length; i = out.indexOf(0xff, i + 1)) {
     if (out[i + 1] !== APP1) continue;
     const payload = i + 4;
     const end = Math.min(i + 2 + u16be(out, i + 2), out.length);
@@ -380,6 +386,8 @@ function neutraliseApp1InPlace(out: Uint8Array, from: number): void {
 
 const PNG_SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
 const TEXT_CHUNKS = new Set(['tEXt', 'zTXt', 'iTXt']);
+/** The chunks an image cannot do without; never dropped, whatever they seem to contain. */
+const CRITICAL_CHUNKS = new Set(['IHDR', 'PLTE', 'IDAT', 'IEND']);
 /**
  * Text chunks that hold EXIF or XMP: the XMP keyword, and the "Raw profile" chunks in which
  * ImageMagick and older tools store whole EXIF/APP1/XMP blocks as hex.
@@ -396,9 +404,23 @@ function chunkKeyword(b: Uint8Array, start: number, end: number): string {
   return String.fromCharCode(...b.subarray(start, Math.min(stop, start + 80)));
 }
 
+/**
+ * A text chunk by its keyword; any other ancillary chunk (a damaged keyword or chunk type, say)
+ * if it holds an XMP packet, since packet scanners find XMP wherever it is.
+ */
+function isLocationText(type: string, b: Uint8Array, start: number, end: number): boolean {
+  if (TEXT_CHUNKS.has(type) && LOCATION_TEXT_KEYWORDS.has(chunkKeyword(b, start, end))) return true;
+  const text = b.subarray(start, end);
+  return XMP_OPENINGS.some((opening) => indexOfBytes(text, opening, 0) !== -1);
+}
+
 function stripPng(input: Uint8Array): StripResult {
-  if (!matchAt(input, 0, PNG_SIGNATURE)) return { data: input, removed: false };
   const out = input.slice();
+  if (!matchAt(input, 0, PNG_SIGNATURE)) {
+    // Not a PNG any reader will open; the scan still catches EXIF or XMP a scanning reader would find.
+    scanInPlace(out);
+    return result(input, out, []);
+  }
   const drops: Array<[number, number]> = [];
   let pos = PNG_SIGNATURE.length;
 
@@ -414,7 +436,7 @@ function stripPng(input: Uint8Array): StripResult {
       const outcome = tiffAt <= data + length ? neutraliseTiffGps(out.subarray(tiffAt, data + length)) : 'malformed';
       if (outcome === 'neutralised') writeU32be(out, data + length, crc32(out.subarray(pos + 4, data + length)));
       if (outcome === 'malformed') drops.push([pos, end]);
-    } else if (TEXT_CHUNKS.has(type) && LOCATION_TEXT_KEYWORDS.has(chunkKeyword(out, data, data + length))) {
+    } else if (!CRITICAL_CHUNKS.has(type) && isLocationText(type, out, data, data + length)) {
       drops.push([pos, end]);
     }
     pos = end;
@@ -596,30 +618,24 @@ function itemLocations(b: Uint8Array, iloc: Box, idat: Box | undefined): Map<num
 
 /**
  * HEIC is edited strictly in place: its item locations are byte offsets, so no length may change.
- * Items found through the `meta` box are handled first; the scan then catches EXIF and XMP the
- * box walk did not reach (other meta boxes, tracks, broken structure).
+ * The EXIF and XMP items named in the `meta` box are edited by their extents; the scan catches
+ * EXIF and XMP the box walk does not reach (other meta boxes, tracks, broken structure).
  */
 function stripHeic(input: Uint8Array): StripResult {
   const out = input.slice();
-  const handled: Array<[number, number]> = [];
-
-  const items = heifMetadataItems(out);
+  const items = heifMetadataItems(input);
   const extents = items.flatMap((item) => item.extents).sort(([a], [b]) => a - b);
+  const toZero: Array<[number, number]> = [];
   if (extents.some(([start], i) => i > 0 && start < (extents[i - 1]?.[1] ?? 0))) {
     // Overlapping metadata items are no honest file's layout, and cannot each be edited in place.
-    for (const [start, end] of extents) out.fill(0, start, end);
+    toZero.push(...extents);
     items.length = 0;
-    handled.push(...extents);
   }
+
+  // EXIF items are judged by their own extents, on the bytes as uploaded.
   for (const item of items) {
-    handled.push(...item.extents);
     const [first, ...rest] = item.extents;
-    if (!first) continue;
-    if (item.kind === 'xmp') {
-      blankXmpInPlace(out.subarray(first[0], first[1]));
-      for (const [start, end] of rest) out.fill(0x20, start, end);
-      continue;
-    }
+    if (item.kind !== 'exif' || !first) continue;
     // An EXIF item opens with a 32-bit count of the bytes between it and the TIFF header (usually
     // "Exif\0\0"). Some writers count wrongly; a TIFF header right after "Exif\0\0" is taken instead.
     let tiffAt = first[1] - first[0] >= 4 ? first[0] + 4 + u32be(out, first[0]) : Infinity;
@@ -628,12 +644,21 @@ function stripHeic(input: Uint8Array): StripResult {
       tiffAt = afterExif;
     }
     const outcome = rest.length === 0 && tiffAt < first[1] ? neutraliseTiffGps(out.subarray(tiffAt, first[1])) : 'malformed';
-    if (outcome === 'malformed') {
-      // An EXIF item split over several extents cannot be edited in place with confidence either.
-      for (const [start, end] of item.extents) out.fill(0, start, end);
-    }
+    // An EXIF item split over several extents cannot be edited in place with confidence either.
+    if (outcome === 'malformed') toZero.push(...item.extents);
   }
 
-  scanInPlace(out, (at) => handled.some(([start, end]) => at >= start && at < end));
+  // The scan runs before anything is zeroed, while EXIF blocks and XMP packets are whole, so it
+  // also reaches what a misstated extent only partly covers; it runs once more at the end, so
+  // that a second pass finds nothing.
+  scanInPlace(out);
+  for (const [start, end] of toZero) out.fill(0, start, end);
+  for (const item of items) {
+    const [first, ...rest] = item.extents;
+    if (item.kind !== 'xmp' || !first) continue;
+    blankXmpInPlace(out.subarray(first[0], first[1]));
+    for (const [start, end] of rest) out.fill(0x20, start, end);
+  }
+  scanInPlace(out);
   return result(input, out, []);
 }
