@@ -22,13 +22,14 @@ export function createDeployment(app: App, config: OrganisationConfig): Deployme
   const data = new DataStack(app, `${prefix}-Data`, {
     env,
     config,
-    description: `Beeldtoestemming ${config.organisationId} (${config.stage}): table and key`,
+    description: `Beeldtoestemming ${config.organisationId} (${config.stage}): key, table and footage bucket`,
     terminationProtection: config.stage === 'prod',
   });
   const api = new ApiStack(app, `${prefix}-Api`, {
     env,
     config,
     table: data.table,
+    bucket: data.footage,
     description: `Beeldtoestemming ${config.organisationId} (${config.stage}): sign-in, API and functions`,
   });
   for (const stack of [data, api]) {

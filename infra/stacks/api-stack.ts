@@ -1,6 +1,7 @@
 /**
- * Stateless side: sign-in (Cognito), the HTTP API and one function per route of
- * `functions/routes.ts`. The table arrives by props from the data stack.
+ * Stateless side: sign-in (Cognito), the HTTP API, one function per route of `functions/routes.ts`
+ * and the function S3 invokes when an upload arrives. The table and the footage bucket arrive by
+ * props from the data stack.
  */
 import {
   CfnOutput,
@@ -19,17 +20,63 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ROLES } from '../../functions/shared/auth';
-import { ROUTES, handlerId } from '../../functions/routes';
+import { MEDIA_PREFIX, UPLOAD_PREFIX } from '../../functions/shared/bucket-layout';
+import { OBJECT_CREATED_HANDLER, ROUTES, handlerId } from '../../functions/routes';
 import type { OrganisationConfig } from '../config';
-import { AppFunction } from '../constructs/app-function';
+import { AppFunction, type BucketGrant } from '../constructs/app-function';
+import { ObjectCreatedNotification } from '../constructs/object-created-notification';
+import type { FootageBucketAttributes } from './data-stack';
 
 export interface ApiStackProps extends StackProps {
   config: OrganisationConfig;
   /** The single table of the data stack; its customer-managed key comes with it. */
   table: ITableV2;
+  /** The footage bucket of the data stack (name, ARN and key), imported here by its attributes. */
+  bucket: FootageBucketAttributes;
 }
+
+/** Completing an upload: inspect it, write the (stripped) file below media/, drop the upload. */
+const COMPLETE_UPLOAD: readonly BucketGrant[] = [
+  { prefix: UPLOAD_PREFIX, actions: ['s3:GetObject', 's3:DeleteObject'] },
+  { prefix: MEDIA_PREFIX, actions: ['s3:PutObject'] },
+];
+
+/**
+ * What each handler may do in the footage bucket, in one place. A handler listed with no grants
+ * knows the bucket's name but may not touch it; a handler not listed gets neither. Every `media/`
+ * handler must be listed (the stack refuses to synthesize otherwise), so that a new one gets its
+ * access by a decision, not by accident.
+ */
+export const BUCKET_ACCESS: Readonly<Record<string, readonly BucketGrant[]>> = {
+  'media/roster': [],
+  'media/get-media': [],
+  // Signs the pre-signed PUT; S3 authorises the upload as this function's role when it arrives.
+  'media/create-upload': [{ prefix: UPLOAD_PREFIX, actions: ['s3:PutObject'] }],
+  'media/complete-upload': COMPLETE_UPLOAD,
+  [OBJECT_CREATED_HANDLER]: COMPLETE_UPLOAD,
+  // An item's files are its upload and its media object (whichever exists).
+  'media/delete-media': [
+    { prefix: UPLOAD_PREFIX, actions: ['s3:DeleteObject'] },
+    { prefix: MEDIA_PREFIX, actions: ['s3:DeleteObject'] },
+  ],
+};
+
+/** How long a pre-signed upload URL lives (functions/shared/config.ts allows 60-900): minutes, not hours. */
+export const UPLOAD_URL_TTL_SECONDS = 300;
+
+/**
+ * S3 invokes the object-created function asynchronously. Two retries cover a throttle or a brief
+ * DynamoDB/S3 error; what still fails lands in the dead-letter queue, and the tablet's own
+ * `POST /media/{id}/complete` completes the upload anyway (both paths are idempotent).
+ */
+export const OBJECT_CREATED_RETRY_ATTEMPTS = 2;
+
+/** Failed upload notifications are kept for SQS's maximum, to be looked at and redriven. */
+export const DEAD_LETTER_RETENTION = Duration.days(14);
 
 /**
  * One organisation has hundreds of users, not thousands of requests per second. A low ceiling
@@ -72,7 +119,9 @@ export class ApiStack extends Stack {
   readonly staffClient: cognito.UserPoolClient;
   readonly api: apigwv2.HttpApi;
   readonly stage: apigwv2.HttpStage;
+  /** Every function by its handler: one per route, and the object-created function. */
   readonly functions: Record<string, AppFunction> = {};
+  readonly objectCreatedDeadLetters: sqs.Queue;
   readonly issuer: string;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
@@ -178,12 +227,33 @@ export class ApiStack extends Stack {
       },
     });
 
+    // functions/shared/config.ts validates all of it at every cold start, also outside the API.
     const environment = {
       AGE_POLICY: config.agePolicy,
       NOTICE_VERSION: config.noticeVersion,
       JWT_ISSUER: this.issuer,
       JWT_JWKS_URI: `${this.issuer}/.well-known/jwks.json`,
       JWT_CLIENT_IDS: clientIds.join(','),
+      // Everywhere, not only where footage is handled: a function without it would silently
+      // compute deletion dates with the three-year default instead of the organisation's setting.
+      RETENTION_YEARS: JSON.stringify(config.retentionYears),
+    };
+
+    const known = new Set([...ROUTES.map((r) => r.handler), OBJECT_CREATED_HANDLER]);
+    for (const handler of Object.keys(BUCKET_ACCESS)) {
+      if (!known.has(handler)) throw new Error(`BUCKET_ACCESS names ${handler}, which is no handler of functions/routes.ts`);
+    }
+    for (const handler of known) {
+      if (handler.startsWith('media/') && !BUCKET_ACCESS[handler]) {
+        throw new Error(`${handler} is a media handler without an entry in BUCKET_ACCESS`);
+      }
+    }
+    const bucket = s3.Bucket.fromBucketAttributes(this, 'FootageBucket', props.bucket);
+    const bindBucket = (fn: AppFunction, handler: string) => {
+      const grants = BUCKET_ACCESS[handler];
+      if (!grants) return;
+      fn.bindBucket(bucket, grants);
+      fn.setEnvironment('UPLOAD_URL_TTL_SECONDS', String(UPLOAD_URL_TTL_SECONDS));
     };
 
     for (const route of ROUTES) {
@@ -192,8 +262,12 @@ export class ApiStack extends Stack {
         handler: route.handler,
         description: `${route.method} ${route.path}`,
         environment,
+        // Completing an upload reads a photo whole (up to 30 MB) to strip its location, or copies a
+        // video (up to 2 GB); the HTTP API waits at most 30 seconds for any route.
+        ...(route.handler === 'media/complete-upload' ? { memorySize: 1024, timeout: Duration.seconds(29) } : {}),
       });
       fn.bindTable(props.table, route.method === 'GET' ? 'read' : 'readwrite');
+      bindBucket(fn, route.handler);
       this.api.addRoutes({
         path: route.path,
         methods: [apigwv2.HttpMethod[route.method]],
@@ -202,6 +276,33 @@ export class ApiStack extends Stack {
       });
       this.functions[route.handler] = fn;
     }
+
+    // Completes an upload when it arrives, also when the tablet never calls /complete.
+    this.objectCreatedDeadLetters = new sqs.Queue(this, 'ObjectCreatedDeadLetters', {
+      // Messages hold the S3 event: bucket, upload key (a random media id), and the uploading
+      // role and source IP; no footage, no names. Encrypted at rest all the same.
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: DEAD_LETTER_RETENTION,
+    });
+    const objectCreated = new AppFunction(this, handlerId(OBJECT_CREATED_HANDLER), {
+      handler: OBJECT_CREATED_HANDLER,
+      description: `S3 ObjectCreated on ${UPLOAD_PREFIX}`,
+      environment,
+      memorySize: 1024,
+      // No HTTP client waits here: time enough to copy the largest video.
+      timeout: Duration.minutes(5),
+      retryAttempts: OBJECT_CREATED_RETRY_ATTEMPTS,
+      deadLetterQueue: this.objectCreatedDeadLetters,
+    });
+    objectCreated.bindTable(props.table, 'readwrite');
+    bindBucket(objectCreated, OBJECT_CREATED_HANDLER);
+    this.functions[OBJECT_CREATED_HANDLER] = objectCreated;
+    new ObjectCreatedNotification(this, 'UploadNotification', {
+      bucket: props.bucket,
+      target: objectCreated.fn,
+      prefix: UPLOAD_PREFIX,
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url });
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });

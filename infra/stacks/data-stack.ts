@@ -1,11 +1,15 @@
 /**
- * Stateful resources: the customer-managed key and the one DynamoDB table. Nothing here may be
- * lost by a careless deploy, so outside `dev` the table is retained and deletion-protected.
+ * Stateful resources: the customer-managed key, the one DynamoDB table and the footage bucket
+ * (with the bucket that receives its access logs). Nothing here may be lost by a careless deploy,
+ * so outside `dev` all of it is retained and the table is deletion-protected.
  */
-import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import type { Construct } from 'constructs';
+import { MEDIA_PREFIX, UPLOAD_PREFIX } from '../../functions/shared/bucket-layout';
 import { GLOBAL_INDEXES, TABLE_KEYS } from '../../functions/shared/table-design';
 import type { OrganisationConfig } from '../config';
 
@@ -20,13 +24,55 @@ export interface DataStackProps extends StackProps {
  */
 export const PITR_RECOVERY_DAYS = 35;
 
-/** Stateful stack: one customer-managed KMS key and the single table; handed to the API stack by props. */
+/** SPEC §6: "Uploads that never completed are removed within a day." S3 counts whole days. */
+export const UPLOAD_EXPIRY_DAYS = 1;
+
+/**
+ * The lifecycle backstop for footage below the media prefix: the longest retention period of the
+ * organisation, counted in 365-day years from the upload. S3 cannot count from `recordedAt`, which
+ * lies before the upload, so the sweep (counting calendar years from `recordedAt`) is the
+ * authority; this rule only catches what the sweep missed. 365-day years never reach past the
+ * calendar years of SPEC §6 (three years: 1095 days), whatever leap days lie in between.
+ */
+export function mediaBackstopDays(retentionYears: Readonly<Record<string, number>>): number {
+  return Math.max(...Object.values(retentionYears)) * 365;
+}
+
+/**
+ * S3 server access logs: who read, wrote or deleted which object from where (including uses of
+ * pre-signed URLs, which the audit trail only records as issued). A leaked download URL or a
+ * deletion that did not happen may be noticed late, so a year, then they go (minimisation: the
+ * lines carry requester IPs and object keys).
+ */
+export const ACCESS_LOG_EXPIRY_DAYS = 365;
+
+/**
+ * How another stack reaches the footage bucket: its name and ARN under fixed export names, and the
+ * key that encrypts it. Import it there with `s3.Bucket.fromBucketAttributes`.
+ */
+export interface FootageBucketAttributes {
+  readonly bucketName: string;
+  readonly bucketArn: string;
+  readonly encryptionKey: kms.IKey;
+}
+
+/** Stateful stack: the customer-managed KMS key, the single table and the footage bucket; handed to the API stack by props. */
 export class DataStack extends Stack {
   readonly key: kms.Key;
   readonly table: dynamodb.TableV2;
+  /** Footage: uploads below `UPLOAD_PREFIX`, completed media below `MEDIA_PREFIX`. */
+  readonly bucket: s3.Bucket;
+  /** Receives the server access logs of the footage bucket. */
+  readonly accessLogBucket: s3.Bucket;
+  /** The footage bucket for other stacks. */
+  readonly footage: FootageBucketAttributes;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
+    // Grant S3 log delivery by bucket policy, not by the LogDeliveryWrite ACL that this CDK version
+    // uses by default: ACLs are disabled on our buckets (BUCKET_OWNER_ENFORCED). Set on this stack,
+    // before any child exists, so that it holds here whatever cdk.json says.
+    this.node.setContext(S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
     const keep = props.config.stage !== 'dev';
     const removalPolicy = keep ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
@@ -56,7 +102,76 @@ export class DataStack extends Stack {
       })),
     });
 
-    // Seam for the media issue: the footage bucket (versioned, KMS with this key, TLS-only,
-    // lifecycle backstop from `config.retentionYears`) belongs in this stack, next to the table.
+    // In dev both buckets go with the stack, but CloudFormation deletes a bucket only when it is
+    // empty: emptying it stays a deliberate act. `autoDeleteObjects` would do it for us through a
+    // custom-resource Lambda (an extra function with a managed policy) that we do not want.
+    this.accessLogBucket = new s3.Bucket(this, 'AccessLogBucket', {
+      // S3-managed keys: log delivery then needs no grant on the customer-managed key (that would
+      // take a key policy statement for logging.s3.amazonaws.com), and the logs hold no footage.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(ACCESS_LOG_EXPIRY_DAYS) }],
+      removalPolicy,
+    });
+    Validations.of(this.accessLogBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'This bucket is the target of the footage bucket server access logs. Logging it to itself would log every ' +
+        'log delivery (AWS advises against it), and logging it to a third bucket would only move this finding there.',
+    });
+
+    this.bucket = new s3.Bucket(this, 'FootageBucket', {
+      // SSE-KMS with this stack's key (SPEC §8). Bucket Keys cut the KMS requests per object, and make
+      // the bucket ARN the encryption context that the functions' key grants are conditioned on.
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.key,
+      bucketKeyEnabled: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      // A bucket policy denies every request without TLS (aws:SecureTransport false), and TLS < 1.2.
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      // No ACLs: every object belongs to this account, whoever uploaded it.
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      // Not versioned, on purpose: SPEC §6 wants deleted footage gone. On a versioned bucket a
+      // delete only adds a delete marker and keeps the old version, so deletion would become final
+      // only through noncurrent-version and delete-marker expiry rules, after their delay.
+      // Nothing here needs versions: an upload is written once, then moved below the media prefix.
+      versioned: false,
+      // No CORS: the staff tablets and the parents' app are native apps, which do not enforce CORS,
+      // and no web page may upload to or read from this bucket from a browser.
+      serverAccessLogsBucket: this.accessLogBucket,
+      serverAccessLogsPrefix: 'footage/',
+      lifecycleRules: [
+        {
+          id: 'expire-uploads',
+          prefix: UPLOAD_PREFIX,
+          expiration: Duration.days(UPLOAD_EXPIRY_DAYS),
+        },
+        {
+          // Parts of an upload that never completed are stored (and billed) but invisible.
+          id: 'abort-incomplete-multipart-uploads',
+          abortIncompleteMultipartUploadAfter: Duration.days(UPLOAD_EXPIRY_DAYS),
+        },
+        {
+          id: 'expire-media-backstop',
+          prefix: MEDIA_PREFIX,
+          expiration: Duration.days(mediaBackstopDays(props.config.retentionYears)),
+        },
+      ],
+      removalPolicy,
+    });
+
+    // Named exports rather than CDK's automatic cross-stack references: the consumer's templates
+    // then spell the ARN as `{"Fn::ImportValue": "<stack>:FootageBucketArn"}`, which lets a
+    // function's prefix grant be acknowledged for cdk-nag under its exact name (see
+    // AppFunction.bindBucket). They are Export/ImportValue pairs all the same, so CloudFormation
+    // refuses to remove the bucket while another stack uses it, like the table.
+    this.footage = {
+      bucketName: this.exportValue(this.bucket.bucketName, { name: `${this.stackName}:FootageBucketName` }),
+      bucketArn: this.exportValue(this.bucket.bucketArn, { name: `${this.stackName}:FootageBucketArn` }),
+      encryptionKey: this.key,
+    };
   }
 }

@@ -1,10 +1,39 @@
-import { Match } from 'aws-cdk-lib/assertions';
-import { GLOBAL_INDEXES, TABLE_KEYS } from '../../functions/shared/table-design';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { MEDIA_PREFIX, UPLOAD_PREFIX } from '../../functions/shared/bucket-layout';
+import { GLOBAL_INDEXES, GSI2, TABLE_KEYS } from '../../functions/shared/table-design';
 import { PITR_RECOVERY_DAYS } from '../../infra/stacks/data-stack';
-import { configWith, onlyResource, synth, type Synthesized } from './support';
+import { configWith, onlyResource, resourcesOf, synth, type Synthesized } from './support';
 
 const TABLE = 'AWS::DynamoDB::GlobalTable';
 const KEY = 'AWS::KMS::Key';
+const BUCKET = 'AWS::S3::Bucket';
+
+type LifecycleRule = {
+  Status: string;
+  Prefix?: string;
+  Filter?: unknown;
+  ExpirationInDays?: number;
+  AbortIncompleteMultipartUpload?: { DaysAfterInitiation: number };
+};
+type Statement = { Effect: string; Action: string | string[]; Principal?: unknown; Resource: unknown; Condition?: unknown };
+
+/** The one resource of `type` whose logical id starts with `prefix`. */
+function resourceNamed(template: Template, type: string, prefix: string) {
+  const found = resourcesOf(template, type).filter(([id]) => id.startsWith(prefix));
+  if (found.length !== 1) throw new Error(`expected one ${type} ${prefix}*, found ${found.length}`);
+  return found[0] as (typeof found)[number];
+}
+
+const footage = (s: Synthesized) => resourceNamed(s.dataTemplate, BUCKET, 'FootageBucket');
+const accessLogs = (s: Synthesized) => resourceNamed(s.dataTemplate, BUCKET, 'AccessLogBucket');
+const rulesOf = (bucket: ReturnType<typeof footage>) =>
+  (bucket[1].Properties?.LifecycleConfiguration as { Rules: LifecycleRule[] }).Rules;
+const policyOf = (s: Synthesized, bucketId: string) =>
+  (
+    resourcesOf(s.dataTemplate, 'AWS::S3::BucketPolicy').find(
+      ([, p]) => (p.Properties?.Bucket as { Ref: string }).Ref === bucketId,
+    )?.[1].Properties?.PolicyDocument as { Statement: Statement[] }
+  ).Statement;
 
 describe('data stack', () => {
   let dev: Synthesized;
@@ -37,6 +66,22 @@ describe('data stack', () => {
         ],
         Projection: { ProjectionType: 'ALL' },
       })),
+    });
+  });
+
+  it('has the due-for-deletion index GSI2 the sweep queries', () => {
+    expect(GLOBAL_INDEXES).toContain(GSI2);
+    dev.dataTemplate.hasResourceProperties(TABLE, {
+      GlobalSecondaryIndexes: Match.arrayWith([
+        {
+          IndexName: 'GSI2',
+          KeySchema: [
+            { AttributeName: GSI2.partitionKey, KeyType: 'HASH' },
+            { AttributeName: GSI2.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ]),
     });
   });
 
@@ -94,5 +139,160 @@ describe('data stack', () => {
       Replicas: [Match.objectLike({ DeletionProtectionEnabled: false })],
     });
     expect(dev.data.terminationProtection).toBe(false);
+  });
+
+  describe('footage bucket', () => {
+    it('is encrypted with the customer-managed key of this stack, with S3 Bucket Keys', () => {
+      const [keyId] = onlyResource(dev.dataTemplate, KEY);
+
+      expect(footage(dev)[1].Properties?.BucketEncryption).toEqual({
+        ServerSideEncryptionConfiguration: [
+          {
+            BucketKeyEnabled: true,
+            ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [keyId, 'Arn'] } },
+          },
+        ],
+      });
+    });
+
+    it('blocks every kind of public access and disables ACLs', () => {
+      expect(footage(dev)[1].Properties).toMatchObject({
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      });
+      expect(footage(dev)[1].Properties?.AccessControl).toBeUndefined();
+    });
+
+    it('denies every request without TLS, for the bucket and its objects', () => {
+      const [bucketId] = footage(dev);
+
+      expect(policyOf(dev, bucketId)).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Deny',
+          Action: 's3:*',
+          Principal: { AWS: '*' },
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          Resource: [
+            { 'Fn::GetAtt': [bucketId, 'Arn'] },
+            { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] },
+          ],
+        }),
+      );
+    });
+
+    it('allows nobody anything through its bucket policy', () => {
+      const [bucketId] = footage(dev);
+
+      expect(policyOf(dev, bucketId).filter((st) => st.Effect !== 'Deny')).toEqual([]);
+    });
+
+    it('is not versioned, so that a delete is final (no old versions or delete markers stay behind)', () => {
+      // Should it ever be versioned, noncurrent versions and delete markers must expire too (SPEC §6).
+      for (const s of [dev, prod]) expect(footage(s)[1].Properties?.VersioningConfiguration).toBeUndefined();
+    });
+
+    it('expires uploads after a day, and incomplete multipart uploads anywhere after a day', () => {
+      const rules = rulesOf(footage(dev));
+
+      expect(rules).toContainEqual(expect.objectContaining({ Status: 'Enabled', Prefix: UPLOAD_PREFIX, ExpirationInDays: 1 }));
+      const abort = rules.filter((r) => r.AbortIncompleteMultipartUpload);
+      expect(abort).toEqual([
+        expect.objectContaining({ Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
+      ]);
+      expect(abort[0]?.Prefix).toBeUndefined();
+      expect(abort[0]?.Filter).toBeUndefined();
+    });
+
+    it('expires media as a backstop no later than three years (1095 days) after upload', () => {
+      for (const s of [dev, prod]) {
+        const media = rulesOf(footage(s)).filter((r) => r.Prefix === MEDIA_PREFIX);
+        expect(media).toEqual([expect.objectContaining({ Status: 'Enabled', ExpirationInDays: 1095 })]);
+      }
+    });
+
+    it('shortens the media backstop to the longest retention the organisation sets', () => {
+      const short = synth(configWith({ retentionYears: { parent_information: 1, coaching_video: 1, publication: 2 } }));
+
+      expect(rulesOf(footage(short)).find((r) => r.Prefix === MEDIA_PREFIX)?.ExpirationInDays).toBe(730);
+    });
+
+    it('has no CORS rules: the apps are native, no browser reaches the bucket', () => {
+      expect(footage(dev)[1].Properties?.CorsConfiguration).toBeUndefined();
+    });
+
+    it('logs every access to the access log bucket', () => {
+      const [logBucketId] = accessLogs(dev);
+
+      expect(footage(dev)[1].Properties?.LoggingConfiguration).toEqual({
+        DestinationBucketName: { Ref: logBucketId },
+        LogFilePrefix: expect.any(String),
+      });
+    });
+
+    it('outside dev both buckets survive a stack deletion; in dev no custom resource empties them', () => {
+      for (const bucket of [footage(prod), accessLogs(prod)]) {
+        expect(bucket[1]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      }
+      expect(footage(dev)[1].DeletionPolicy).toBe('Delete');
+      expect(resourcesOf(dev.dataTemplate, 'Custom::S3AutoDeleteObjects')).toEqual([]);
+      expect(resourcesOf(dev.dataTemplate, 'AWS::Lambda::Function')).toEqual([]);
+    });
+
+    it('is handed to other stacks under fixed export names', () => {
+      const [bucketId] = footage(dev);
+      const outputs = dev.dataTemplate.toJSON().Outputs as Record<string, { Value: unknown; Export: { Name: string } }>;
+      const exported = Object.values(outputs).map((o) => [o.Export.Name, o.Value]);
+
+      expect(exported).toContainEqual([`${dev.data.stackName}:FootageBucketName`, { Ref: bucketId }]);
+      expect(exported).toContainEqual([`${dev.data.stackName}:FootageBucketArn`, { 'Fn::GetAtt': [bucketId, 'Arn'] }]);
+    });
+  });
+
+  describe('access log bucket', () => {
+    it('is encrypted with S3-managed keys, private and TLS-only', () => {
+      const [logBucketId, logBucket] = accessLogs(dev);
+
+      expect(logBucket.Properties).toMatchObject({
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      });
+      expect(policyOf(dev, logBucketId)).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+    });
+
+    it('lets only S3 log delivery write, and only the footage bucket logs', () => {
+      const [logBucketId] = accessLogs(dev);
+      const [bucketId] = footage(dev);
+
+      expect(policyOf(dev, logBucketId).filter((st) => st.Effect === 'Allow')).toEqual([
+        expect.objectContaining({
+          Action: 's3:PutObject',
+          Principal: { Service: 'logging.s3.amazonaws.com' },
+          Condition: {
+            ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [bucketId, 'Arn'] } },
+            StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          },
+        }),
+      ]);
+    });
+
+    it('expires the logs', () => {
+      const days = rulesOf(accessLogs(dev)).map((r) => r.ExpirationInDays);
+
+      expect(days).toEqual([expect.any(Number)]);
+      expect(days[0]).toBeLessThanOrEqual(365);
+    });
   });
 });

@@ -40,12 +40,27 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it('acknowledges only the expected findings, each with a reason', () => {
-    const found = acknowledgements((byStage.dev as Synthesized).app);
+    const deployment = byStage.dev as Synthesized;
+    const found = acknowledgements(deployment.app);
+    const bucketArn = `${deployment.data.stackName}:FootageBucketArn`;
 
-    expect([...new Set(found.map((a) => a.id))].sort()).toEqual(['AwsSolutions-COG2', 'AwsSolutions-IAM5[Resource::*]']);
+    expect([...new Set(found.map((a) => a.id))].sort()).toEqual([
+      'AwsSolutions-COG2',
+      'AwsSolutions-IAM5[Resource::*]',
+      `AwsSolutions-IAM5[Resource::${bucketArn}/media/*]`,
+      `AwsSolutions-IAM5[Resource::${bucketArn}/uploads/*]`,
+      'AwsSolutions-S1',
+    ]);
     for (const a of found) expect(a.reason.length).toBeGreaterThan(40);
-    // The wildcard is acknowledged on function roles only, never for a whole stack.
+    // Wildcards are acknowledged on function roles only, never for a whole stack.
     for (const a of found.filter((x) => x.id.startsWith('AwsSolutions-IAM5'))) expect(a.path).toMatch(/\/Role$/);
+    // Object wildcards only on the roles of functions that were granted a prefix of the bucket.
+    const prefixRoles = found.filter((x) => x.id.includes(bucketArn)).map((x) => x.path.split('/')[1]);
+    expect([...new Set(prefixRoles)].sort()).toEqual(['MediaCompleteUpload', 'MediaCreateUpload', 'MediaDeleteMedia', 'MediaObjectCreated']);
+    // Server access logs are missing on the bucket that receives them, and on no other.
+    expect(found.filter((x) => x.id === 'AwsSolutions-S1').map((x) => x.path)).toEqual([
+      `${deployment.data.stackName}/AccessLogBucket`,
+    ]);
   });
 
   it('the checks do report what they should (a wildcard resource is an error)', () => {
