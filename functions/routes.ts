@@ -31,7 +31,16 @@ export const ROUTES: readonly RouteDefinition[] = [
   { method: 'GET', path: '/media/{mediaId}', handler: 'media/get-media' },
   { method: 'POST', path: '/media/{mediaId}/complete', handler: 'media/complete-upload' },
   { method: 'DELETE', path: '/media/{mediaId}', handler: 'media/delete-media' },
+  { method: 'GET', path: '/me/feed', handler: 'usage/feed' },
+  { method: 'GET', path: '/coaching', handler: 'usage/coaching' },
+  { method: 'GET', path: '/media/{mediaId}/download', handler: 'usage/download' },
+  { method: 'GET', path: '/media/{mediaId}/publication-check', handler: 'usage/publication-check' },
+  { method: 'GET', path: '/media/{mediaId}/publications', handler: 'usage/list-publications' },
+  { method: 'POST', path: '/media/{mediaId}/publications', handler: 'usage/publish' },
 ];
+
+/** GET routes that still write: each issued download URL is recorded as an access. */
+export const RECORDS_ACCESS: readonly string[] = ['usage/feed', 'usage/coaching', 'usage/download'];
 
 /** Handlers invoked by S3 rather than by HTTP: the S3 ObjectCreated notification on the upload prefix. */
 export const OBJECT_CREATED_HANDLER = 'media/object-created';

@@ -49,8 +49,9 @@ export async function seedDemo(rt: Pick<Runtime, 'children' | 'directory' | 'now
   await child('child-noor', 'Noor', bornYearsAgo(13, 100), ['regenboog']);
   await child('child-daan', 'Daan', bornYearsAgo(17, 200), ['regenboog']);
 
+  const groupsOf: Record<string, string[]> = { 'child-sam': ['zonnebloem'], 'child-noor': ['regenboog'], 'child-daan': ['regenboog'] };
   const link = (childId: string, guardianId: string, parentalAuthority: boolean, relationship: string) =>
-    rt.children.linkGuardian(childId, guardianId, { parentalAuthority, relationship, since: at }, at);
+    rt.children.linkGuardian(childId, guardianId, { parentalAuthority, relationship, since: at }, at, groupsOf[childId] ?? []);
   await link('child-sam', 'guardian-anna', true, 'parent');
   await link('child-sam', 'guardian-bram', true, 'parent');
   await link('child-noor', 'guardian-carla', true, 'parent');

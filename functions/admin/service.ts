@@ -93,7 +93,7 @@ export async function linkGuardian(rt: Runtime, principal: Principal, childId: s
   const child = await childForCaller(rt, principal, childId, 'manage');
   const now = rt.now().toISOString();
   const since = child.guardians[guardianId]?.since ?? now;
-  await rt.children.linkGuardian(childId, guardianId, { parentalAuthority: body.parentalAuthority, since, ...(body.relationship ? { relationship: body.relationship } : {}) }, now);
+  await rt.children.linkGuardian(childId, guardianId, { parentalAuthority: body.parentalAuthority, since, ...(body.relationship ? { relationship: body.relationship } : {}) }, now, child.groupIds);
   return { childId, guardianId, parentalAuthority: body.parentalAuthority, since, ...(body.relationship ? { relationship: body.relationship } : {}) };
 }
 

@@ -64,3 +64,15 @@ export function addYears(date: string, years: number): string {
   const day = Math.min(d, daysInMonth(ty, m));
   return `${String(ty).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }
+
+/** The instant at which calendar day `date` starts in Amsterdam (00:00 local, summer or winter time). */
+export function startOfAmsterdamDay(date: string): Date {
+  const summer = new Date(`${date}T00:00:00+02:00`);
+  return amsterdamDate(summer) === date ? summer : new Date(`${date}T00:00:00+01:00`);
+}
+
+/** The calendar day after `date`. */
+export function nextDay(date: string): string {
+  const [y, m, d] = parts(date);
+  return new Date(Date.UTC(y, m - 1, d + 1)).toISOString().slice(0, 10);
+}

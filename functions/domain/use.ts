@@ -30,3 +30,16 @@ export function useBlockers(children: readonly DepictedChildConsent[], purposes:
     ...blockers(c.now, purposes).map((b) => ({ childId: c.childId, purpose: b.purpose, when: 'now' as const, reasons: b.reasons })),
   ]);
 }
+
+/**
+ * Whether an item may be used for `purpose` now: it was recorded for that purpose and every
+ * depicted child consents now. A child without a verdict (erased, unknown) blocks.
+ */
+export function usableFor(
+  purpose: Purpose,
+  item: { purposes: readonly Purpose[]; childIds: readonly string[] },
+  verdictNow: (childId: string) => ConsentVerdict | undefined,
+): boolean {
+  if (!item.purposes.includes(purpose)) return false;
+  return item.childIds.every((id) => verdictNow(id)?.purposes[purpose].effective === true);
+}

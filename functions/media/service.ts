@@ -307,7 +307,7 @@ export async function deleteMediaItem(rt: Runtime, item: MediaItem, reason: Para
 /** Staff delete their own item (the admin any item) while it is not published. */
 export async function deleteOwnMedia(rt: Runtime, principal: Principal, mediaId: string) {
   const item = await loadForUploader(rt, principal, mediaId);
-  if ((item as MediaItem & { publications?: unknown[] }).publications?.length) {
+  if (item.published) {
     throw new ForbiddenError('media_published', 'A published item cannot be deleted');
   }
   await deleteMediaItem(rt, item, 'deleted_by_staff');

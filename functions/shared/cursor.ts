@@ -30,3 +30,20 @@ export function decodeCursor(cursor: string | undefined, expected: Record<string
   }
   return parsed as Key;
 }
+
+/** An opaque cursor around any JSON value, checked with `valid` on the way back in. */
+export function encodeCursorObject(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+export function decodeCursorObject<T>(cursor: string | undefined, valid: (v: unknown) => v is T, field = 'cursor'): T | undefined {
+  if (cursor === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new ValidationError(field, 'is not a cursor returned by this list');
+  }
+  if (!valid(parsed)) throw new ValidationError(field, 'is not a cursor returned by this list');
+  return parsed;
+}

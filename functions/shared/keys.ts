@@ -32,6 +32,10 @@ export const keys = {
   /** "Items depicting child X": one item per depicted child, kept (as a tombstone link) after deletion. */
   depiction: (childId: string, mediaId: string) => ({ PK: `CHILD#${childId}`, SK: `MEDIA#${mediaId}` }),
   depictionPrefix: 'MEDIA#',
+  publication: (mediaId: string, at: string, publicationId: string) => ({ PK: `MEDIA#${mediaId}`, SK: `PUBLICATION#${at}#${publicationId}` }),
+  publicationPrefix: 'PUBLICATION#',
+  /** Issued download URLs by month, for the audit trail. */
+  access: (at: string, accessId: string) => ({ PK: `ACCESS#${at.slice(0, 7)}`, SK: `${at}#${accessId}` }),
   /** A tablet's idempotency key, scoped to the staff member. */
   clientReference: (staffId: string, reference: string) => ({ PK: `STAFF#${staffId}`, SK: `CLIENTREF#${reference}` }),
 } as const;

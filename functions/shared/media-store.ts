@@ -67,6 +67,12 @@ export class MediaStore {
     };
   }
 
+  /** A short-lived GET URL for one object. */
+  async presignDownload(key: string, now: Date): Promise<{ url: string; expiresAt: string }> {
+    const url = await getSignedUrl(this.s3, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: this.urlTtlSeconds });
+    return { url, expiresAt: new Date(now.getTime() + this.urlTtlSeconds * 1000).toISOString() };
+  }
+
   async head(key: string): Promise<StoredObject | undefined> {
     try {
       const out = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));

@@ -25,7 +25,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ROLES } from '../../functions/shared/auth';
 import { MEDIA_PREFIX, UPLOAD_PREFIX } from '../../functions/shared/bucket-layout';
-import { OBJECT_CREATED_HANDLER, ROUTES, handlerId } from '../../functions/routes';
+import { OBJECT_CREATED_HANDLER, RECORDS_ACCESS, ROUTES, handlerId } from '../../functions/routes';
 import type { OrganisationConfig } from '../config';
 import { AppFunction, type BucketGrant } from '../constructs/app-function';
 import { ObjectCreatedNotification } from '../constructs/object-created-notification';
@@ -63,6 +63,10 @@ export const BUCKET_ACCESS: Readonly<Record<string, readonly BucketGrant[]>> = {
     { prefix: UPLOAD_PREFIX, actions: ['s3:DeleteObject'] },
     { prefix: MEDIA_PREFIX, actions: ['s3:DeleteObject'] },
   ],
+  // Sign short-lived GET URLs for available footage; S3 authorises the download as this role.
+  'usage/feed': [{ prefix: MEDIA_PREFIX, actions: ['s3:GetObject'] }],
+  'usage/coaching': [{ prefix: MEDIA_PREFIX, actions: ['s3:GetObject'] }],
+  'usage/download': [{ prefix: MEDIA_PREFIX, actions: ['s3:GetObject'] }],
 };
 
 /** How long a pre-signed upload URL lives (functions/shared/config.ts allows 60-900): minutes, not hours. */
@@ -266,7 +270,8 @@ export class ApiStack extends Stack {
         // video (up to 2 GB); the HTTP API waits at most 30 seconds for any route.
         ...(route.handler === 'media/complete-upload' ? { memorySize: 1024, timeout: Duration.seconds(29) } : {}),
       });
-      fn.bindTable(props.table, route.method === 'GET' ? 'read' : 'readwrite');
+      // A GET that issues download URLs records the access, so it writes.
+      fn.bindTable(props.table, route.method === 'GET' && !RECORDS_ACCESS.includes(route.handler) ? 'read' : 'readwrite');
       bindBucket(fn, route.handler);
       this.api.addRoutes({
         path: route.path,

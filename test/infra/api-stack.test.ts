@@ -1,7 +1,7 @@
 import type { CfnElement } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { ROLES } from '../../functions/shared/auth';
-import { OBJECT_CREATED_HANDLER, ROUTES } from '../../functions/routes';
+import { OBJECT_CREATED_HANDLER, RECORDS_ACCESS, ROUTES } from '../../functions/routes';
 import { API_THROTTLE } from '../../infra/stacks/api-stack';
 import { configWith, onlyResource, resourcesOf, synth, type Synthesized } from './support';
 
@@ -23,8 +23,12 @@ const EXPECTED_S3: Record<string, string[]> = {
   'media/complete-upload': ['s3:DeleteObject uploads/', 's3:GetObject uploads/', 's3:PutObject media/'],
   'media/object-created': ['s3:DeleteObject uploads/', 's3:GetObject uploads/', 's3:PutObject media/'],
   'media/delete-media': ['s3:DeleteObject media/', 's3:DeleteObject uploads/'],
+  'usage/feed': ['s3:GetObject media/'],
+  'usage/coaching': ['s3:GetObject media/'],
+  'usage/download': ['s3:GetObject media/'],
 };
-const MEDIA_HANDLERS = HANDLERS.filter((h) => h.startsWith('media/'));
+/** Handlers that know the footage bucket: every media handler and those that sign download URLs. */
+const MEDIA_HANDLERS = HANDLERS.filter((h) => h.startsWith('media/') || ['usage/feed', 'usage/coaching', 'usage/download'].includes(h));
 
 /** Is this the Lambda function aws-cdk-lib adds to set bucket notifications (not one of ours)? */
 const isNotificationsHandler = (id: string) => id.startsWith('BucketNotificationsHandler');
@@ -207,7 +211,7 @@ describe('API stack', () => {
         }
       }
       expect(MEDIA_HANDLERS.sort()).toEqual(
-        ['media/complete-upload', 'media/create-upload', 'media/delete-media', 'media/get-media', 'media/object-created', 'media/roster'],
+        ['media/complete-upload', 'media/create-upload', 'media/delete-media', 'media/get-media', 'media/object-created', 'media/roster', 'usage/coaching', 'usage/download', 'usage/feed'],
       );
     });
   });
@@ -252,7 +256,8 @@ describe('API stack', () => {
       for (const { route, statements } of statementsByRoute(dev)) {
         const actions = statements.flatMap(actionsOf);
         expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem']));
-        if (route.method === 'GET') {
+        // GETs that issue download URLs record each issue as an access: they write, deliberately.
+        if (route.method === 'GET' && !RECORDS_ACCESS.includes(route.handler)) {
           for (const a of WRITE_ACTIONS) expect(actions).not.toContain(a);
           expect(actions).not.toContain('kms:Encrypt');
         } else {
@@ -283,7 +288,7 @@ describe('API stack', () => {
 
       expect(holders('s3:PutObject')).toEqual(['media/complete-upload', 'media/create-upload', 'media/object-created']);
       expect(holders('s3:DeleteObject')).toEqual(['media/complete-upload', 'media/delete-media', 'media/object-created']);
-      expect(holders('s3:GetObject')).toEqual(['media/complete-upload', 'media/object-created']);
+      expect(holders('s3:GetObject')).toEqual(['media/complete-upload', 'media/object-created', 'usage/coaching', 'usage/download', 'usage/feed']);
     });
 
     it('no function has S3 wildcards, bucket-level actions or a grant on every object of the bucket', () => {

@@ -56,7 +56,15 @@ describe('cdk-nag AwsSolutions', () => {
     for (const a of found.filter((x) => x.id.startsWith('AwsSolutions-IAM5'))) expect(a.path).toMatch(/\/Role$/);
     // Object wildcards only on the roles of functions that were granted a prefix of the bucket.
     const prefixRoles = found.filter((x) => x.id.includes(bucketArn)).map((x) => x.path.split('/')[1]);
-    expect([...new Set(prefixRoles)].sort()).toEqual(['MediaCompleteUpload', 'MediaCreateUpload', 'MediaDeleteMedia', 'MediaObjectCreated']);
+    expect([...new Set(prefixRoles)].sort()).toEqual([
+      'MediaCompleteUpload',
+      'MediaCreateUpload',
+      'MediaDeleteMedia',
+      'MediaObjectCreated',
+      'UsageCoaching',
+      'UsageDownload',
+      'UsageFeed',
+    ]);
     // Server access logs are missing on the bucket that receives them, and on no other.
     expect(found.filter((x) => x.id === 'AwsSolutions-S1').map((x) => x.path)).toEqual([
       `${deployment.data.stackName}/AccessLogBucket`,

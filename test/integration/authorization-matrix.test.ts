@@ -6,7 +6,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { ROUTES } from '../../functions/routes';
 import { signJwt } from '../../local/issuer';
-import { NOTICE, bornYearsAgo, createFamily, startTestBackend, uid, type TestBackend } from './support';
+import { NOTICE, bornYearsAgo, createFamily, seedAvailableItem, startTestBackend, uid, type TestBackend } from './support';
 
 type Caller =
   | 'guardian'
@@ -25,6 +25,8 @@ interface Fixture {
   spareGuardianId: string;
   /** A pending media item of the group, uploaded by `staff-matrix`. */
   mediaId: string;
+  /** An available item of the group, of no child, for every purpose. */
+  availableId: string;
 }
 
 interface Case {
@@ -152,6 +154,33 @@ const CASES: Case[] = [
     expect: only({ staff: 204, otherStaff: 404, admin: 204 }),
   },
   {
+    route: 'GET /me/feed',
+    request: () => ({ method: 'GET', path: '/me/feed' }),
+    // The child and the other child are 13 and 14: the feed is theirs from 16.
+    expect: only({ guardian: 200, otherGuardian: 200, guardianWithoutAuthority: 200 }),
+  },
+  { route: 'GET /coaching', request: () => ({ method: 'GET', path: '/coaching' }), expect: only({ staff: 200, otherStaff: 200, admin: 200 }) },
+  {
+    route: 'GET /media/{mediaId}/download',
+    request: (f) => ({ method: 'GET', path: `/media/${f.availableId}/download` }),
+    expect: only({ guardian: 200, otherGuardian: 404, guardianWithoutAuthority: 200, child: 404, otherChild: 404, staff: 200, otherStaff: 404, admin: 200 }),
+  },
+  {
+    route: 'GET /media/{mediaId}/publication-check',
+    request: (f) => ({ method: 'GET', path: `/media/${f.availableId}/publication-check` }),
+    expect: only({ admin: 200 }),
+  },
+  {
+    route: 'GET /media/{mediaId}/publications',
+    request: (f) => ({ method: 'GET', path: `/media/${f.availableId}/publications` }),
+    expect: only({ admin: 200 }),
+  },
+  {
+    route: 'POST /media/{mediaId}/publications',
+    request: (f) => ({ method: 'POST', path: `/media/${f.availableId}/publications`, body: { channel: 'print', reference: 'matrix' } }),
+    expect: only({ admin: 201 }),
+  },
+  {
     route: 'DELETE /children/{childId}/guardians/{guardianId}',
     fresh: true,
     request: (f) => ({ method: 'DELETE', path: `/children/${f.childId}/guardians/${f.guardianId}` }),
@@ -178,7 +207,8 @@ async function family(): Promise<Fixture> {
     body: { clientReference: uid('ref'), kind: 'photo', contentType: 'image/jpeg', size: 1000, recordedAt: new Date().toISOString(), groupId: fam.groupId, childIds: [], purposes: ['coaching_video'] },
   });
   if (media.status !== 201) throw new Error(`media: ${media.status} ${JSON.stringify(media.body)}`);
-  return { childId: fam.childId, groupId: fam.groupId, guardianId: fam.guardianIds[0]!, spareGuardianId, mediaId: media.body.item.mediaId };
+  const availableId = await seedAvailableItem(b, { groupId: fam.groupId, childIds: [], purposes: ['parent_information', 'coaching_video', 'publication'] });
+  return { childId: fam.childId, groupId: fam.groupId, guardianId: fam.guardianIds[0]!, spareGuardianId, mediaId: media.body.item.mediaId, availableId };
 }
 
 beforeAll(async () => {

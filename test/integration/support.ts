@@ -123,3 +123,37 @@ export async function putToUrl(upload: { url: string; headers: Record<string, st
   await res.arrayBuffer();
   return res.status;
 }
+
+/**
+ * An available media item written through the repository, as a completed upload leaves it
+ * (the object itself is not needed for listing or for signing URLs).
+ */
+export async function seedAvailableItem(
+  b: TestBackend,
+  spec: { groupId: string; childIds: string[]; purposes: ('parent_information' | 'coaching_video' | 'publication')[]; recordedAt?: string; uploadedBy?: string },
+): Promise<string> {
+  const rt = b.runtime();
+  const mediaId = randomUUID();
+  const recordedAt = spec.recordedAt ?? new Date().toISOString();
+  const item = {
+    mediaId,
+    groupId: spec.groupId,
+    kind: 'photo' as const,
+    contentType: 'image/jpeg',
+    declaredSize: 10,
+    recordedAt,
+    uploadedBy: spec.uploadedBy ?? 'staff-seed',
+    childIds: spec.childIds,
+    purposes: spec.purposes,
+    status: 'pending' as const,
+    uploadKey: `uploads/${mediaId}`,
+    clientReference: uid('seed'),
+    requestHash: 'seed',
+    deletionDates: {},
+    dueDate: '2099-01-01',
+    createdAt: recordedAt,
+  };
+  if (!(await rt.media.createPending(item, '2099-01-01'))) throw new Error('seed item not created');
+  await rt.media.markAvailable(item, { objectKey: `media/${mediaId}`, size: 10, locationRemoved: false, completedAt: recordedAt });
+  return mediaId;
+}

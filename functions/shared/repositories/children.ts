@@ -153,9 +153,9 @@ export class ChildrenRepository {
   }
 
   /** The children a guardian is linked to, with the link. */
-  async listLinksOfGuardian(guardianId: string): Promise<{ childId: string; link: GuardianLink }[]> {
+  async listLinksOfGuardian(guardianId: string): Promise<{ childId: string; link: GuardianLink; groupIds?: string[] }[]> {
     const k = keys.childrenOfGuardian(guardianId);
-    const links: { childId: string; link: GuardianLink }[] = [];
+    const links: { childId: string; link: GuardianLink; groupIds?: string[] }[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const out = await this.db.send(
@@ -170,6 +170,7 @@ export class ChildrenRepository {
       for (const i of out.Items ?? []) {
         links.push({
           childId: String(i.childId),
+          ...(Array.isArray(i.groupIds) ? { groupIds: i.groupIds.map(String) } : {}),
           link: {
             parentalAuthority: i.parentalAuthority === true,
             since: String(i.since),
@@ -270,6 +271,16 @@ export class ChildrenRepository {
               },
             },
             ...(groupsChanged ? this.membershipWrites(current.childId, current.groupIds, patch.groupIds ?? []) : []),
+            ...(groupsChanged
+              ? Object.keys(current.guardians).map((guardianId) => ({
+                  Update: {
+                    TableName: this.table,
+                    Key: primaryKey(keys.guardianLink(current.childId, guardianId)),
+                    UpdateExpression: 'SET groupIds = :groups',
+                    ExpressionAttributeValues: { ':groups': patch.groupIds },
+                  },
+                }))
+              : []),
           ],
         }),
       );
@@ -308,7 +319,7 @@ export class ChildrenRepository {
   }
 
   /** Links (or relinks) a guardian; the link item serves "children of a guardian", the copy on the child serves the rules. */
-  async linkGuardian(childId: string, guardianId: string, link: GuardianLink, now: string): Promise<void> {
+  async linkGuardian(childId: string, guardianId: string, link: GuardianLink, now: string, groupIds: readonly string[]): Promise<void> {
     try {
       await this.db.send(
         new TransactWriteCommand({
@@ -333,7 +344,8 @@ export class ChildrenRepository {
             {
               Put: {
                 TableName: this.table,
-                Item: { ...keys.guardianLink(childId, guardianId), entityType: 'GuardianLink', childId, guardianId, ...link },
+                // The child's groups travel on the link, so a guardian's feed needs no read of the child.
+                Item: { ...keys.guardianLink(childId, guardianId), entityType: 'GuardianLink', childId, guardianId, groupIds, ...link },
               },
             },
           ],

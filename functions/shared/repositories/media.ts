@@ -3,10 +3,11 @@
  * tablet's idempotency key under the staff member, and after deletion only a tombstone.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Channel } from '../../domain/channels';
 import type { Purpose } from '../../domain/purposes';
 import { keys } from '../keys';
-import { GSI2 } from '../table-design';
+import { GSI1, GSI2 } from '../table-design';
 import { isConditionFailure } from './children';
 
 export type MediaKind = 'photo' | 'video';
@@ -39,8 +40,32 @@ export interface MediaItem {
   dueDate: string;
   locationRemoved?: boolean;
   refusal?: Refusal;
+  /** Set by the first publication; a published item keeps its file after a withdrawal (SPEC 5). */
+  published?: boolean;
+  publicationCount?: number;
   createdAt: string;
   completedAt?: string;
+}
+
+export interface Publication {
+  publicationId: string;
+  mediaId: string;
+  channel: Channel;
+  reference: string;
+  publishedAt: string;
+  publishedBy: string;
+}
+
+/** One issued download URL or page of URLs: who, which items, for which purpose, when. */
+export interface AccessRecord {
+  accessId: string;
+  userId: string;
+  role: string;
+  purpose: Purpose;
+  mediaIds: string[];
+  childIds: string[];
+  at: string;
+  requestId: string;
 }
 
 export type DeletionReason = 'retention' | 'withdrawn' | 'erasure' | 'incomplete_upload' | 'deleted_by_staff';
@@ -236,6 +261,89 @@ export class MediaRepository {
       for (const raw of out.Items ?? []) yield itemFrom(raw);
       start = out.LastEvaluatedKey;
     } while (start);
+  }
+
+  /**
+   * A group's available items newest first, strictly older than `before` and not older than
+   * `from` (an ISO instant), up to `limit`.
+   */
+  async groupPage(groupId: string, opts: { before?: string; from?: string; limit: number }): Promise<{ items: MediaItem[]; more: boolean }> {
+    const pk = keys.groupMedia(groupId, '', '').GSI1PK;
+    const upper = opts.before ?? '~';
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: GSI1.indexName,
+        KeyConditionExpression: opts.from ? 'GSI1PK = :pk AND GSI1SK BETWEEN :lo AND :hi' : 'GSI1PK = :pk AND GSI1SK < :hi',
+        ExpressionAttributeValues: { ':pk': pk, ':hi': upper, ...(opts.from ? { ':lo': opts.from } : {}) },
+        ScanIndexForward: false,
+        Limit: opts.limit,
+      }),
+    );
+    // BETWEEN includes its upper bound: the item at `before` was already consumed.
+    const items = (out.Items ?? []).map(itemFrom).filter((i) => !opts.before || `${i.recordedAt}#${i.mediaId}` < opts.before);
+    return { items, more: out.LastEvaluatedKey !== undefined };
+  }
+
+  /** Records the issue of download URLs, for the audit trail. */
+  async recordAccess(record: AccessRecord): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...keys.access(record.at, record.accessId), entityType: 'Access', ...record },
+        ConditionExpression: 'attribute_not_exists(PK)',
+      }),
+    );
+  }
+
+  /**
+   * Records a publication and marks the item published, in one transaction, only while the item
+   * is available and recorded for publication. Returns false when that no longer holds.
+   */
+  async publish(publication: Publication): Promise<boolean> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.table,
+                Key: keys.media(publication.mediaId),
+                UpdateExpression: 'SET published = :true, publicationCount = if_not_exists(publicationCount, :zero) + :one',
+                ConditionExpression: '#status = :available AND contains(purposes, :publication)',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':true': true, ':zero': 0, ':one': 1, ':available': 'available', ':publication': 'publication' },
+              },
+            },
+            {
+              Put: {
+                TableName: this.table,
+                Item: { ...keys.publication(publication.mediaId, publication.publishedAt, publication.publicationId), entityType: 'Publication', ...publication },
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  async publications(mediaId: string): Promise<Publication[]> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': keys.media(mediaId).PK, ':prefix': keys.publicationPrefix },
+      }),
+    );
+    return (out.Items ?? []).map((i) => {
+      const { PK: _a, SK: _b, entityType: _c, ...rest } = i;
+      return rest as Publication;
+    });
   }
 
   /** Ids of the items depicting a child (live and deleted), a page at a time. */

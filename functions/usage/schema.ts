@@ -1,0 +1,20 @@
+import * as z from 'zod';
+import { CHANNELS } from '../domain/channels';
+import { calendarDate, cursor, id, limit, purpose } from '../shared/schema';
+
+export const feedQuery = z.strictObject({ cursor, limit });
+
+export const coachingQuery = z
+  .strictObject({ groupId: id.optional(), from: calendarDate.optional(), to: calendarDate.optional(), cursor, limit })
+  .refine((q) => !q.from || !q.to || q.from <= q.to, { error: 'must not be after to', path: ['from'] });
+export type CoachingQuery = z.infer<typeof coachingQuery>;
+
+export const mediaParams = z.object({ mediaId: id });
+export const downloadQuery = z.strictObject({ purpose: purpose.optional() });
+
+export const publishBody = z.strictObject({
+  channel: z.enum(CHANNELS, { error: `must be one of ${CHANNELS.join(', ')}` }),
+  reference: z.string({ error: 'is required' }).trim().min(1, { error: 'must not be empty' }).max(500, { error: 'must be at most 500 characters' }),
+});
+export type PublishBody = z.infer<typeof publishBody>;
+
