@@ -1,8 +1,7 @@
 /** The group roster (bounded DynamoDB calls) and completion driven by S3 ObjectCreated events. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { documentClient } from '../../functions/shared/dynamo';
-import { NOTICE, bornYearsAgo, createFamily, putToUrl, startTestBackend, uid, type TestBackend } from './support';
+import { NOTICE, bornYearsAgo, countDynamoCalls, createFamily, putToUrl, startTestBackend, uid, type TestBackend } from './support';
 
 let b: TestBackend;
 beforeAll(async () => {
@@ -11,23 +10,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await b.stop();
 });
-
-/** Counts the DynamoDB requests the functions send while `fn` runs (same process, same client). */
-async function countDynamoCalls(fn: () => Promise<unknown>): Promise<number> {
-  const client = documentClient(process.env.DYNAMODB_ENDPOINT);
-  let calls = 0;
-  const name = `count-${uid('m')}`;
-  client.middlewareStack.add((next) => async (args) => {
-    calls++;
-    return next(args);
-  }, { step: 'initialize', name });
-  try {
-    await fn();
-  } finally {
-    client.middlewareStack.remove(name);
-  }
-  return calls;
-}
 
 async function groupOf(size: number) {
   const first = await createFamily(b, { birthDate: bornYearsAgo(5), guardians: [{ authority: true }] });

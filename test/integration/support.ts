@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startBackend, type LocalBackend } from '../../local/backend';
 import { startS3rver } from '../../local/engines';
+import { documentClient } from '../../functions/shared/dynamo';
 import type { Role } from '../../functions/shared/auth';
 import type { Runtime } from '../../functions/shared/runtime';
 
@@ -156,4 +157,24 @@ export async function seedAvailableItem(
   if (!(await rt.media.createPending(item, '2099-01-01'))) throw new Error('seed item not created');
   await rt.media.markAvailable(item, { objectKey: `media/${mediaId}`, size: 10, locationRemoved: false, completedAt: recordedAt });
   return mediaId;
+}
+
+/** Counts the DynamoDB requests the functions send while `fn` runs (same process, same client). */
+export async function countDynamoCalls(fn: () => Promise<unknown>): Promise<number> {
+  const client = documentClient(process.env.DYNAMODB_ENDPOINT);
+  let calls = 0;
+  const name = `count-${uid('m')}`;
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      calls++;
+      return next(args);
+    },
+    { step: 'initialize', name },
+  );
+  try {
+    await fn();
+  } finally {
+    client.middlewareStack.remove(name);
+  }
+  return calls;
 }
