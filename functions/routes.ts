@@ -37,6 +37,8 @@ export const ROUTES: readonly RouteDefinition[] = [
   { method: 'GET', path: '/media/{mediaId}/publication-check', handler: 'usage/publication-check' },
   { method: 'GET', path: '/media/{mediaId}/publications', handler: 'usage/list-publications' },
   { method: 'POST', path: '/media/{mediaId}/publications', handler: 'usage/publish' },
+  { method: 'GET', path: '/takedowns', handler: 'usage/list-takedowns' },
+  { method: 'POST', path: '/media/{mediaId}/takedowns/{publicationId}/done', handler: 'usage/complete-takedown' },
 ];
 
 /** GET routes that still write: each issued download URL is recorded as an access. */
@@ -44,6 +46,12 @@ export const RECORDS_ACCESS: readonly string[] = ['usage/feed', 'usage/coaching'
 
 /** Handlers invoked by S3 rather than by HTTP: the S3 ObjectCreated notification on the upload prefix. */
 export const OBJECT_CREATED_HANDLER = 'media/object-created';
+
+/** Invoked by the table's stream for new ledger events: propagates withdrawals to footage (SPEC 5). */
+export const WITHDRAWAL_STREAM_HANDLER = 'withdrawal/on-ledger-change';
+
+/** Invoked daily by a schedule: deletes what retention or withdrawal says must go (SPEC 6). */
+export const SWEEP_HANDLER = 'retention/sweep';
 
 /** The function name of a route's handler, e.g. `consent/record-decision` -> `ConsentRecordDecision`. */
 export function handlerId(handler: string): string {

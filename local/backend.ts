@@ -8,7 +8,10 @@ import { startLocalApi, type LocalApi } from './server';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, ensureBucket, ensureTable } from './storage';
 import { randomUUID } from 'node:crypto';
 import type { Role } from '../functions/shared/auth';
-import { OBJECT_CREATED_HANDLER } from '../functions/routes';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { ConsentEvent } from '../functions/domain/consent';
+import { OBJECT_CREATED_HANDLER, WITHDRAWAL_STREAM_HANDLER } from '../functions/routes';
+import { keys } from '../functions/shared/keys';
 
 export interface BackendOptions {
   dynamoEndpoint: string;
@@ -29,8 +32,12 @@ export interface LocalBackend {
   url: string;
   issuer: LocalIssuer;
   api: LocalApi;
+  /** Resolves when every withdrawal handed to the stream handler so far has been processed. */
+  settled: () => Promise<void>;
   stop: () => Promise<void>;
 }
+
+const DECISION_HANDLERS = ['consent/record-decision', 'consent/record-paper-decision'];
 
 export async function startBackend(options: BackendOptions): Promise<LocalBackend> {
   await ensureTable(options.dynamoEndpoint, options.tableName);
@@ -55,7 +62,28 @@ export async function startBackend(options: BackendOptions): Promise<LocalBacken
     POWERTOOLS_SERVICE_NAME: 'beeldtoestemming-local',
     ...(options.s3Endpoint && options.bucketName ? { S3_ENDPOINT: options.s3Endpoint, BUCKET_NAME: options.bucketName } : {}),
   });
-  const api = await startLocalApi(options.apiPort ?? (await freePort()));
+  // In AWS the table's stream delivers each new withdrawal to the propagation function; here the
+  // adapter hands the same record, shaped as a stream record, to the same handler.
+  const inFlight = new Set<Promise<unknown>>();
+  let streamHandler: ((e: unknown, c: unknown) => Promise<unknown>) | undefined;
+  const api = await startLocalApi(options.apiPort ?? (await freePort()), (route, result) => {
+    if (!DECISION_HANDLERS.includes(route.handler) || result.statusCode !== 201) return;
+    const event = (JSON.parse(result.body ?? '{}') as { event?: ConsentEvent }).event;
+    if (!event || event.decision !== 'withdrawn') return;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the environment is set
+    streamHandler ??= (require(`../functions/${WITHDRAWAL_STREAM_HANDLER}.handler`) as { handler: typeof streamHandler }).handler;
+    const record = {
+      eventName: 'INSERT',
+      dynamodb: {
+        SequenceNumber: event.eventId,
+        NewImage: marshall({ ...keys.consentEvent(event.childId, event.at, event.eventId), entityType: 'ConsentEvent', ...event }, { removeUndefinedValues: true }),
+      },
+    };
+    const run = streamHandler!({ Records: [record] }, { awsRequestId: randomUUID(), functionName: 'local-WithdrawalOnLedgerChange' })
+      .catch((err: Error) => console.error(JSON.stringify({ level: 'ERROR', message: 'withdrawal propagation failed', error: err.name })))
+      .finally(() => inFlight.delete(run));
+    inFlight.add(run);
+  });
   if (options.s3Events) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the environment is set
     const { handler } = require(`../functions/${OBJECT_CREATED_HANDLER}.handler`) as { handler: (e: unknown, c: unknown) => Promise<void> };
@@ -69,6 +97,9 @@ export async function startBackend(options: BackendOptions): Promise<LocalBacken
     url: api.url,
     issuer,
     api,
+    settled: async () => {
+      while (inFlight.size > 0) await Promise.all([...inFlight]);
+    },
     stop: async () => {
       await api.stop();
       await issuer.stop();

@@ -72,8 +72,11 @@ export interface LocalApi {
   stop: () => Promise<void>;
 }
 
+/** Called after each handled request: lets the backend play the parts AWS plays (streams). */
+export type ResultListener = (route: RouteDefinition, result: APIGatewayProxyStructuredResultV2) => void;
+
 /** Serves every route of `functions/routes.ts` on loopback. Set the functions' environment first. */
-export async function startLocalApi(port: number): Promise<LocalApi> {
+export async function startLocalApi(port: number, onResult?: ResultListener): Promise<LocalApi> {
   const routes = ROUTES.map(compile);
 
   const server = createServer(async (req, res) => {
@@ -130,7 +133,9 @@ export async function startLocalApi(port: number): Promise<LocalApi> {
         ...(body !== undefined ? { body } : {}),
         isBase64Encoded: false,
       };
-      reply(await route.invoke(event, lambdaContext(route, requestId)));
+      const result = await route.invoke(event, lambdaContext(route, requestId));
+      reply(result);
+      onResult?.(route, result);
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode === 413) return problem(413, 'body_too_large', 'The request body is too large');
       console.error(JSON.stringify({ level: 'ERROR', message: 'local adapter failure', error: (err as Error).message }));

@@ -245,3 +245,14 @@ export function projectionSettledAt(projection: Projection, purposes: readonly P
   const limit = at.getTime();
   return purposes.every((p) => Object.values(projection[p]).every((d) => d === undefined || Date.parse(d.at) <= limit));
 }
+
+/**
+ * True when `event` is a withdrawal by an actor whose decision counted when it was made: the
+ * trigger for removing the purpose from the child's footage (SPEC section 5). A withdrawal by
+ * someone who does not count (a guardian of a 16-year-old) changes nothing.
+ */
+export function isCountingWithdrawal(child: ChildFacts, event: ConsentEvent, policy: AgePolicy): boolean {
+  if (event.decision !== 'withdrawn') return false;
+  const verdict = evaluateConsent(child, emptyProjection(), new Date(event.at), policy);
+  return verdict.purposes[event.purpose].deciders.some((d) => d.actor === actorKey(event.actor));
+}

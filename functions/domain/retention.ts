@@ -35,3 +35,42 @@ export function expiredPurposes(dates: Partial<Record<Purpose, string>>, now: Da
   const today = amsterdamDate(now);
   return (Object.entries(dates) as [Purpose, string][]).filter(([, d]) => d <= today).map(([p]) => p);
 }
+
+/** The next day the sweep must look at an item: when the first of its remaining purposes ends. */
+export function nextSweepDate(dates: Partial<Record<Purpose, string>>, purposes: readonly Purpose[]): string | undefined {
+  const remaining = purposes.map((p) => dates[p]).filter((d): d is string => typeof d === 'string');
+  return remaining.length ? remaining.reduce((a, b) => (a < b ? a : b)) : undefined;
+}
+
+export type SweepPlan =
+  | { action: 'delete'; reason: 'retention' | 'withdrawn' | 'incomplete_upload' }
+  | { action: 'drop_purposes'; expired: Purpose[]; remaining: Purpose[] }
+  | { action: 'keep' };
+
+/** An upload is given this long to complete before the sweep removes it. */
+export const PENDING_GRACE_MS = 60 * 60 * 1000;
+
+/**
+ * What the sweep does with one item it found due, decided from the item itself (never from the
+ * index alone), so it never deletes an item that is not due.
+ */
+export function planSweep(
+  item: {
+    status: 'pending' | 'available' | 'refused';
+    createdAt: string;
+    purposes: readonly Purpose[];
+    deletionDates: Partial<Record<Purpose, string>>;
+    deletionReason?: string;
+  },
+  now: Date,
+): SweepPlan {
+  if (item.status === 'refused') return { action: 'delete', reason: 'incomplete_upload' };
+  if (item.status === 'pending') {
+    return now.getTime() - Date.parse(item.createdAt) >= PENDING_GRACE_MS ? { action: 'delete', reason: 'incomplete_upload' } : { action: 'keep' };
+  }
+  if (item.purposes.length === 0) return { action: 'delete', reason: item.deletionReason === 'retention' ? 'retention' : 'withdrawn' };
+  const expired = expiredPurposes(Object.fromEntries(item.purposes.map((p) => [p, item.deletionDates[p]])), now);
+  if (expired.length === 0) return { action: 'keep' };
+  const remaining = item.purposes.filter((p) => !expired.includes(p));
+  return remaining.length === 0 ? { action: 'delete', reason: 'retention' } : { action: 'drop_purposes', expired, remaining };
+}

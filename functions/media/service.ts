@@ -10,6 +10,7 @@ import { deletionDates, dueDate, expiredPurposes } from '../domain/retention';
 import { useBlockers, type DepictedChildConsent, type UseBlocker } from '../domain/use';
 import type { Principal } from '../shared/auth';
 import { uploadKey, mediaKey } from '../shared/bucket-layout';
+import { deleteMediaItem } from '../shared/media-deletion';
 import { ConflictError, ForbiddenError, HttpError, NotFoundError, ValidationError } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { childFacts, type ChildRecord } from '../shared/repositories/children';
@@ -40,6 +41,8 @@ export function mediaView(item: MediaItem) {
     status: item.status,
     ...(item.refusal ? { refusal: item.refusal } : {}),
     ...(item.locationRemoved !== undefined ? { locationRemoved: item.locationRemoved } : {}),
+    ...(item.published ? { published: true } : {}),
+    ...(item.retainedBecausePublished ? { retainedBecausePublished: item.retainedBecausePublished } : {}),
     deletionDates: item.deletionDates,
     dueDate: item.dueDate,
     clientReference: item.clientReference,
@@ -293,17 +296,6 @@ export async function getMedia(rt: Runtime, principal: Principal, mediaId: strin
   return mediaView(item);
 }
 
-/**
- * Removes an item's files and replaces its metadata by a tombstone. The objects go first: the
- * metadata is removed only when its files are confirmed gone, so a crash in between is completed
- * by running this again.
- */
-export async function deleteMediaItem(rt: Runtime, item: MediaItem, reason: Parameters<Runtime['media']['replaceByTombstone']>[1]['reason']) {
-  await rt.store().deleteAll([...new Set([item.uploadKey, mediaKey(item.mediaId), ...(item.objectKey ? [item.objectKey] : [])])]);
-  await rt.media.replaceByTombstone(item, { mediaId: item.mediaId, reason, deletedAt: rt.now().toISOString(), childIds: item.childIds });
-  logger.info('media deleted', { mediaId: item.mediaId, reason });
-}
-
 /** Staff delete their own item (the admin any item) while it is not published. */
 export async function deleteOwnMedia(rt: Runtime, principal: Principal, mediaId: string) {
   const item = await loadForUploader(rt, principal, mediaId);
@@ -318,6 +310,8 @@ export async function deleteOwnMedia(rt: Runtime, principal: Principal, mediaId:
  * Removes uploads that never completed (pending since before yesterday) and refused items:
  * the clean-up the sweep calls. Reads only the due index up to today.
  */
+export { deleteMediaItem };
+
 export async function cleanUpIncompleteUploads(rt: Runtime): Promise<{ removed: string[] }> {
   const now = rt.now();
   const cutoff = now.getTime() - 24 * 60 * 60 * 1000;

@@ -34,6 +34,9 @@ export const keys = {
   depictionPrefix: 'MEDIA#',
   publication: (mediaId: string, at: string, publicationId: string) => ({ PK: `MEDIA#${mediaId}`, SK: `PUBLICATION#${at}#${publicationId}` }),
   publicationPrefix: 'PUBLICATION#',
+  takedown: (mediaId: string, publicationId: string) => ({ PK: `MEDIA#${mediaId}`, SK: `TAKEDOWN#${publicationId}` }),
+  /** Open takedown tasks, by due date; the index keys are removed when a task is done. */
+  openTakedown: (dueDate: string, publicationId: string) => ({ GSI1PK: 'TAKEDOWNS#OPEN', GSI1SK: `${dueDate}#${publicationId}` }),
   /** Issued download URLs by month, for the audit trail. */
   access: (at: string, accessId: string) => ({ PK: `ACCESS#${at.slice(0, 7)}`, SK: `${at}#${accessId}` }),
   /** A tablet's idempotency key, scoped to the staff member. */

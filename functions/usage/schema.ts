@@ -18,3 +18,5 @@ export const publishBody = z.strictObject({
 });
 export type PublishBody = z.infer<typeof publishBody>;
 
+
+export const takedownParams = z.object({ mediaId: id, publicationId: id });

@@ -3,7 +3,7 @@
  * publication register. Every decision goes through `usableFor` in the rules module, at the moment
  * of use; every issued URL is recorded as an access.
  */
-import { nextDay, startOfAmsterdamDay } from '../domain/calendar';
+import { amsterdamDate, nextDay, startOfAmsterdamDay } from '../domain/calendar';
 import { evaluateConsent, type ConsentVerdict } from '../domain/consent';
 import type { Purpose } from '../domain/purposes';
 import { useBlockers, usableFor } from '../domain/use';
@@ -64,8 +64,10 @@ async function usablePage(
     typeof v === 'object' && v !== null && Object.entries(v).every(([k, p]) => groupIds.includes(k) && (p === null || typeof p === 'string')),
   );
   const cache = verdictCache(rt, now);
+  const today = amsterdamDate(now);
   const page = await mergePage(sources(rt, groupIds, query.from, query.to), start ?? {}, query.limit ?? 20, async (candidates) => {
-    const relevant = candidates.filter((c) => c.purposes.includes(purpose));
+    // A purpose whose retention ended today is gone even before the sweep drops it.
+    const relevant = candidates.filter((c) => c.purposes.includes(purpose) && (c.deletionDates[purpose] ?? '9999') > today);
     await cache.load(relevant.flatMap((c) => c.childIds));
     return relevant.filter((c) => usableFor(purpose, c, cache.get));
   });
@@ -203,6 +205,8 @@ async function publishability(rt: Runtime, item: MediaItem) {
   const reasons: string[] = [];
   if (item.status !== 'available') reasons.push('not_available');
   if (!item.purposes.includes('publication')) reasons.push('not_recorded_for_publication');
+  // SPEC 5: once withdrawn while published, never to a new channel, whatever is granted later.
+  if (item.retainedBecausePublished) reasons.push('retained_after_withdrawal');
   const now = rt.now();
   const children = await rt.children.getMany(item.childIds);
   const verdicts = children.map((c) => ({ childId: c.childId, now: evaluateConsent(childFacts(c), c.consent, now, rt.config.AGE_POLICY) }));
@@ -251,4 +255,18 @@ export async function listPublications(rt: Runtime, mediaId: string) {
   const item = await rt.media.get(mediaId);
   if (!item) throw mediaNotFound();
   return { mediaId, publications: await rt.media.publications(mediaId) };
+}
+
+/** The admin's open takedown tasks, soonest due first. */
+export async function listTakedowns(rt: Runtime) {
+  const tasks = await rt.media.openTakedowns();
+  return { takedowns: tasks.sort((a, b) => (a.dueDate < b.dueDate ? -1 : a.dueDate > b.dueDate ? 1 : 0)) };
+}
+
+/** The admin marks a live publication taken down. */
+export async function completeTakedown(rt: Runtime, principal: Principal, mediaId: string, publicationId: string) {
+  if (!(await rt.media.completeTakedown(mediaId, publicationId, principal.userId, rt.now().toISOString()))) {
+    throw new NotFoundError('takedown_not_found', 'No open takedown task for this publication');
+  }
+  return { mediaId, publicationId, done: true };
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { startBackend, type LocalBackend } from '../../local/backend';
 import { startS3rver } from '../../local/engines';
 import { documentClient } from '../../functions/shared/dynamo';
+import { DEFAULT_RETENTION, deletionDates, dueDate } from '../../functions/domain/retention';
 import type { Role } from '../../functions/shared/auth';
 import type { Runtime } from '../../functions/shared/runtime';
 
@@ -131,11 +132,19 @@ export async function putToUrl(upload: { url: string; headers: Record<string, st
  */
 export async function seedAvailableItem(
   b: TestBackend,
-  spec: { groupId: string; childIds: string[]; purposes: ('parent_information' | 'coaching_video' | 'publication')[]; recordedAt?: string; uploadedBy?: string },
+  spec: {
+    groupId: string;
+    childIds: string[];
+    purposes: ('parent_information' | 'coaching_video' | 'publication')[];
+    recordedAt?: string;
+    uploadedBy?: string;
+    deletionDates?: Partial<Record<'parent_information' | 'coaching_video' | 'publication', string>>;
+  },
 ): Promise<string> {
   const rt = b.runtime();
   const mediaId = randomUUID();
   const recordedAt = spec.recordedAt ?? new Date().toISOString();
+  const dates = spec.deletionDates ?? deletionDates(new Date(recordedAt), spec.purposes, DEFAULT_RETENTION);
   const item = {
     mediaId,
     groupId: spec.groupId,
@@ -150,11 +159,11 @@ export async function seedAvailableItem(
     uploadKey: `uploads/${mediaId}`,
     clientReference: uid('seed'),
     requestHash: 'seed',
-    deletionDates: {},
-    dueDate: '2099-01-01',
+    deletionDates: dates,
+    dueDate: dueDate(dates),
     createdAt: recordedAt,
   };
-  if (!(await rt.media.createPending(item, '2099-01-01'))) throw new Error('seed item not created');
+  if (!(await rt.media.createPending(item, dueDate(dates)))) throw new Error('seed item not created');
   await rt.media.markAvailable(item, { objectKey: `media/${mediaId}`, size: 10, locationRemoved: false, completedAt: recordedAt });
   return mediaId;
 }

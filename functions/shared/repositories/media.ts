@@ -3,7 +3,8 @@
  * tablet's idempotency key under the staff member, and after deletion only a tombstone.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { nextSweepDate } from '../../domain/retention';
 import type { Channel } from '../../domain/channels';
 import type { Purpose } from '../../domain/purposes';
 import { keys } from '../keys';
@@ -43,6 +44,10 @@ export interface MediaItem {
   /** Set by the first publication; a published item keeps its file after a withdrawal (SPEC 5). */
   published?: boolean;
   publicationCount?: number;
+  /** When a withdrawal of `publication` found the item already published (SPEC 5). */
+  retainedBecausePublished?: string;
+  /** Set when no purpose is left: why the item is to be deleted. */
+  deletionReason?: DeletionReason;
   createdAt: string;
   completedAt?: string;
 }
@@ -66,6 +71,18 @@ export interface AccessRecord {
   childIds: string[];
   at: string;
   requestId: string;
+}
+
+export interface TakedownTask {
+  mediaId: string;
+  publicationId: string;
+  channel: Channel;
+  reference: string;
+  childId: string;
+  openedAt: string;
+  dueDate: string;
+  doneAt?: string;
+  doneBy?: string;
 }
 
 export type DeletionReason = 'retention' | 'withdrawn' | 'erasure' | 'incomplete_upload' | 'deleted_by_staff';
@@ -171,11 +188,102 @@ export class MediaRepository {
                   ':at': update.completedAt,
                   ':g1pk': keys.groupMedia(item.groupId, item.recordedAt, item.mediaId).GSI1PK,
                   ':g1sk': keys.groupMedia(item.groupId, item.recordedAt, item.mediaId).GSI1SK,
-                  ':g2sk': keys.due(item.dueDate, item.mediaId).GSI2SK,
+                  ':g2sk': keys.due(nextSweepDate(item.deletionDates, item.purposes) ?? item.dueDate, item.mediaId).GSI2SK,
                 },
               },
             },
           ],
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Replaces the item's purposes, conditional on them being what was read. With none left the item
+   * is marked for deletion (`deletionReason`) and indexed as due today, so that the sweep finishes
+   * the deletion if the caller does not. Returns false on a concurrent change.
+   */
+  async setPurposes(item: MediaItem, purposes: Purpose[], today: string, deletionReason: DeletionReason): Promise<boolean> {
+    const next = purposes.length ? (nextSweepDate(item.deletionDates, purposes) ?? item.dueDate) : today;
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.media(item.mediaId),
+          UpdateExpression: `SET purposes = :purposes, GSI2SK = :g2sk${purposes.length ? '' : ', deletionReason = :reason'}`,
+          ConditionExpression: 'purposes = :current',
+          ExpressionAttributeValues: {
+            ':purposes': purposes,
+            ':current': item.purposes,
+            ':g2sk': keys.due(next, item.mediaId).GSI2SK,
+            ...(purposes.length ? {} : { ':reason': deletionReason }),
+          },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  /** A published item whose `publication` consent was withdrawn: kept, and never published again. */
+  async markRetained(mediaId: string, at: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: keys.media(mediaId),
+        UpdateExpression: 'SET retainedBecausePublished = if_not_exists(retainedBecausePublished, :at)',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeValues: { ':at': at },
+      }),
+    );
+  }
+
+  /** Opens a takedown task for a live publication; opening it twice is a no-op. */
+  async openTakedown(task: TakedownTask): Promise<void> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...keys.takedown(task.mediaId, task.publicationId), ...keys.openTakedown(task.dueDate, task.publicationId), entityType: 'Takedown', ...task },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
+
+  async openTakedowns(): Promise<TakedownTask[]> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: GSI1.indexName,
+        KeyConditionExpression: 'GSI1PK = :pk',
+        ExpressionAttributeValues: { ':pk': keys.openTakedown('', '').GSI1PK },
+      }),
+    );
+    return (out.Items ?? []).map((i) => {
+      const { PK: _a, SK: _b, GSI1PK: _c, GSI1SK: _d, entityType: _e, ...rest } = i;
+      return rest as TakedownTask;
+    });
+  }
+
+  /** Marks a takedown done; false when there is no such open task. */
+  async completeTakedown(mediaId: string, publicationId: string, doneBy: string, doneAt: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.takedown(mediaId, publicationId),
+          UpdateExpression: 'SET doneAt = :at, doneBy = :by REMOVE GSI1PK, GSI1SK',
+          ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(doneAt)',
+          ExpressionAttributeValues: { ':at': doneAt, ':by': doneBy },
         }),
       );
       return true;

@@ -1,0 +1,29 @@
+/**
+ * Scheduled daily. Reports counts per reason as metrics; fails the invocation when any item could
+ * not be handled, so the schedule's retry and the alarm see it (the rest was done and stays done).
+ */
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { logger } from '../shared/logger';
+import { getRuntime } from '../shared/runtime';
+import { runSweep } from './sweep';
+
+const rt = getRuntime();
+const metrics = new Metrics({ namespace: 'Beeldtoestemming', serviceName: 'sweep' });
+
+export async function lambdaHandler(): Promise<{ today: string; examined: number; failures: number }> {
+  const report = await runSweep(rt);
+  for (const [reason, count] of Object.entries(report.deleted)) metrics.addMetric(`deleted_${reason}`, MetricUnit.Count, count);
+  metrics.addMetric('purposes_dropped', MetricUnit.Count, report.purposesDropped);
+  metrics.addMetric('failures', MetricUnit.Count, report.failures.length);
+  if (report.failures.length > 0) {
+    throw new Error(`sweep left ${report.failures.length} item(s) for the next attempt`);
+  }
+  return { today: report.today, examined: report.examined, failures: 0 };
+}
+
+export const handler = middy(lambdaHandler)
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }));

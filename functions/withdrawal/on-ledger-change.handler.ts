@@ -1,0 +1,35 @@
+/**
+ * The table's stream, filtered to new withdrawal events in AWS: propagate each. A failed record
+ * is reported alone, so the rest of the batch is not retried; the sweep is the backstop.
+ */
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import type { ConsentEvent } from '../domain/consent';
+import { logger } from '../shared/logger';
+import { loggableError } from '../shared/http';
+import { getRuntime } from '../shared/runtime';
+import { propagateWithdrawal } from './service';
+
+const rt = getRuntime();
+
+export async function lambdaHandler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
+  const batchItemFailures: { itemIdentifier: string }[] = [];
+  for (const record of event.Records ?? []) {
+    const image = record.dynamodb?.NewImage;
+    if (record.eventName !== 'INSERT' || !image) continue;
+    const item = unmarshall(image as Record<string, AttributeValue>);
+    if (item.entityType !== 'ConsentEvent' || item.decision !== 'withdrawn') continue;
+    try {
+      await propagateWithdrawal(rt, item as unknown as ConsentEvent);
+    } catch (err) {
+      logger.error('withdrawal propagation failed', { eventId: item.eventId, error: loggableError(err) });
+      batchItemFailures.push({ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' });
+    }
+  }
+  return { batchItemFailures };
+}
+
+export const handler = middy(lambdaHandler).use(injectLambdaContext(logger, { resetKeys: true }));
