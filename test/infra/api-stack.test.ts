@@ -1,7 +1,8 @@
 import type { CfnElement } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
 import { Match } from 'aws-cdk-lib/assertions';
 import { ROLES } from '../../functions/shared/auth';
-import { OBJECT_CREATED_HANDLER, RECORDS_ACCESS, ROUTES } from '../../functions/routes';
+import { OBJECT_CREATED_HANDLER, RECORDS_ACCESS, ROUTES, SWEEP_HANDLER, WITHDRAWAL_STREAM_HANDLER } from '../../functions/routes';
 import { API_THROTTLE } from '../../infra/stacks/api-stack';
 import { configWith, onlyResource, resourcesOf, synth, type Synthesized } from './support';
 
@@ -12,7 +13,8 @@ const resourcesOfStatement = (s: Statement) => (Array.isArray(s.Resource) ? s.Re
 
 const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'];
 const REQUIRED_ENV = ['TABLE_NAME', 'AGE_POLICY', 'NOTICE_VERSION', 'JWT_ISSUER', 'JWT_JWKS_URI', 'JWT_CLIENT_IDS', 'RETENTION_YEARS'];
-const HANDLERS = [...ROUTES.map((r) => r.handler), OBJECT_CREATED_HANDLER];
+/** Every function of ours: one per route, and those invoked by S3, by the table's stream and by the schedule. */
+const HANDLERS = [...ROUTES.map((r) => r.handler), OBJECT_CREATED_HANDLER, WITHDRAWAL_STREAM_HANDLER, SWEEP_HANDLER];
 
 /**
  * What each function may do in the footage bucket, as `action prefix` pairs. Written out here on
@@ -23,12 +25,18 @@ const EXPECTED_S3: Record<string, string[]> = {
   'media/complete-upload': ['s3:DeleteObject uploads/', 's3:GetObject uploads/', 's3:PutObject media/'],
   'media/object-created': ['s3:DeleteObject uploads/', 's3:GetObject uploads/', 's3:PutObject media/'],
   'media/delete-media': ['s3:DeleteObject media/', 's3:DeleteObject uploads/'],
+  'retention/sweep': ['s3:DeleteObject media/', 's3:DeleteObject uploads/'],
+  'withdrawal/on-ledger-change': ['s3:DeleteObject media/', 's3:DeleteObject uploads/'],
   'usage/feed': ['s3:GetObject media/'],
   'usage/coaching': ['s3:GetObject media/'],
   'usage/download': ['s3:GetObject media/'],
 };
-/** Handlers that know the footage bucket: every media handler and those that sign download URLs. */
-const MEDIA_HANDLERS = HANDLERS.filter((h) => h.startsWith('media/') || ['usage/feed', 'usage/coaching', 'usage/download'].includes(h));
+/** Handlers that know the footage bucket: every media handler, those that sign download URLs, and those that delete footage. */
+const MEDIA_HANDLERS = HANDLERS.filter(
+  (h) =>
+    h.startsWith('media/') ||
+    ['usage/feed', 'usage/coaching', 'usage/download', WITHDRAWAL_STREAM_HANDLER, SWEEP_HANDLER].includes(h),
+);
 
 /** Is this the Lambda function aws-cdk-lib adds to set bucket notifications (not one of ours)? */
 const isNotificationsHandler = (id: string) => id.startsWith('BucketNotificationsHandler');
@@ -75,6 +83,24 @@ describe('API stack', () => {
     return resourcesOf(s.apiTemplate, 'AWS::IAM::Policy')
       .filter(([, p]) => (p.Properties?.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
       .flatMap(([, p]) => (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+  }
+
+  /** The logical id of a construct's CloudFormation resource in the API stack. */
+  const logicalIdOf = (s: Synthesized, construct: IConstruct) => s.api.getLogicalId(construct.node.defaultChild as CfnElement);
+  const queueOf = logicalIdOf;
+
+  /** A dead-letter queue: encrypted at rest, TLS only, failures kept for 14 days. */
+  function expectDeadLetterQueue(s: Synthesized, queueId: string) {
+    const queue = Object.fromEntries(resourcesOf(s.apiTemplate, 'AWS::SQS::Queue'))[queueId];
+    expect(queue?.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+    s.apiTemplate.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: queueId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
   }
 
   describe('routes', () => {
@@ -210,9 +236,19 @@ describe('API stack', () => {
           expect(env.BUCKET_NAME).toBeUndefined();
         }
       }
-      expect(MEDIA_HANDLERS.sort()).toEqual(
-        ['media/complete-upload', 'media/create-upload', 'media/delete-media', 'media/get-media', 'media/object-created', 'media/roster', 'usage/coaching', 'usage/download', 'usage/feed'],
-      );
+      expect(MEDIA_HANDLERS.sort()).toEqual([
+        'media/complete-upload',
+        'media/create-upload',
+        'media/delete-media',
+        'media/get-media',
+        'media/object-created',
+        'media/roster',
+        'retention/sweep',
+        'usage/coaching',
+        'usage/download',
+        'usage/feed',
+        'withdrawal/on-ledger-change',
+      ]);
     });
   });
 
@@ -266,10 +302,12 @@ describe('API stack', () => {
       }
     });
 
-    it('the object-created function may read and write the table', () => {
-      const { statements } = statementsByHandler(dev).find((x) => x.handler === OBJECT_CREATED_HANDLER) ?? { statements: [] };
+    it('the object-created, withdrawal and sweep functions may read and write the table', () => {
+      for (const handler of [OBJECT_CREATED_HANDLER, WITHDRAWAL_STREAM_HANDLER, SWEEP_HANDLER]) {
+        const { statements } = statementsByHandler(dev).find((x) => x.handler === handler) ?? { statements: [] };
 
-      expect(statements.flatMap(actionsOf)).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', ...WRITE_ACTIONS]));
+        expect(statements.flatMap(actionsOf)).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', ...WRITE_ACTIONS]));
+      }
     });
 
     it('each function has exactly the S3 object actions on exactly the prefixes it needs; all others none', () => {
@@ -279,7 +317,7 @@ describe('API stack', () => {
       for (const handler of HANDLERS) expect([handler, found[handler]]).toEqual([handler, EXPECTED_S3[handler] ?? []]);
     });
 
-    it('only create-upload and completion may write footage; only completion and delete-media may delete it', () => {
+    it('only create-upload and completion may write footage; only completion, delete-media, withdrawal and the sweep may delete it', () => {
       const holders = (action: string) =>
         statementsByHandler(dev)
           .filter(({ statements }) => statements.some((st) => actionsOf(st).includes(action)))
@@ -287,7 +325,13 @@ describe('API stack', () => {
           .sort();
 
       expect(holders('s3:PutObject')).toEqual(['media/complete-upload', 'media/create-upload', 'media/object-created']);
-      expect(holders('s3:DeleteObject')).toEqual(['media/complete-upload', 'media/delete-media', 'media/object-created']);
+      expect(holders('s3:DeleteObject')).toEqual([
+        'media/complete-upload',
+        'media/delete-media',
+        'media/object-created',
+        'retention/sweep',
+        'withdrawal/on-ledger-change',
+      ]);
       expect(holders('s3:GetObject')).toEqual(['media/complete-upload', 'media/object-created', 'usage/coaching', 'usage/download', 'usage/feed']);
     });
 
@@ -354,13 +398,20 @@ describe('API stack', () => {
       }
     });
 
-    it('index access is limited to Query on GSI1; no function queries the due index GSI2 (the sweep will)', () => {
-      for (const { statements } of statementsByHandler(dev)) {
+    it('index access is limited to Query on GSI1; only the sweep may also query the due index GSI2', () => {
+      const found: Record<string, string[]> = {};
+      for (const { handler, statements } of statementsByHandler(dev)) {
         const onIndexes = statements.filter((s) => JSON.stringify(s.Resource).includes('/index/'));
         expect(onIndexes.flatMap(actionsOf)).toEqual(['dynamodb:Query']);
-        const indexes = onIndexes.flatMap(resourcesOfStatement).map((r) => /\/index\/(\w+)"/.exec(JSON.stringify(r))?.[1]);
-        expect(indexes).toEqual(['GSI1']);
+        found[handler] = onIndexes.flatMap(resourcesOfStatement).map((r) => /\/index\/(\w+)"/.exec(JSON.stringify(r))?.[1] ?? '?');
       }
+
+      expect(Object.keys(found).sort()).toEqual([...HANDLERS].sort());
+      for (const handler of HANDLERS) {
+        expect([handler, found[handler]?.sort()]).toEqual([handler, handler === SWEEP_HANDLER ? ['GSI1', 'GSI2'] : ['GSI1']]);
+      }
+      // The same from the routes' side: no HTTP route reaches the due index.
+      for (const { statements } of statementsByRoute(dev)) expect(JSON.stringify(statements)).not.toContain('/index/GSI2');
     });
 
     it('no role uses an AWS managed policy, aws-cdk-lib\'s notifications handler\'s neither', () => {
@@ -420,21 +471,15 @@ describe('API stack', () => {
 
     it('retries a failed invocation at most twice, then keeps the event in an encrypted, TLS-only dead-letter queue', () => {
       const id = objectCreatedId(dev);
-      const [queueId, queue] = onlyResource(dev.apiTemplate, 'AWS::SQS::Queue');
-      const [, invokeConfig] = onlyResource(dev.apiTemplate, 'AWS::Lambda::EventInvokeConfig');
+      const invokeConfigs = resourcesOf(dev.apiTemplate, 'AWS::Lambda::EventInvokeConfig').filter(
+        ([, c]) => (c.Properties?.FunctionName as { Ref: string }).Ref === id,
+      );
       const fn = Object.fromEntries(resourcesOf(dev.apiTemplate, 'AWS::Lambda::Function'))[id];
+      const queueId = queueOf(dev, dev.api.objectCreatedDeadLetters);
 
-      expect(invokeConfig.Properties).toMatchObject({ FunctionName: { Ref: id }, MaximumRetryAttempts: 2 });
+      expect(invokeConfigs.map(([, c]) => c.Properties)).toEqual([expect.objectContaining({ MaximumRetryAttempts: 2 })]);
       expect(fn?.Properties?.DeadLetterConfig).toEqual({ TargetArn: { 'Fn::GetAtt': [queueId, 'Arn'] } });
-      expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true });
-      dev.apiTemplate.hasResourceProperties('AWS::SQS::QueuePolicy', {
-        Queues: [{ Ref: queueId }],
-        PolicyDocument: {
-          Statement: Match.arrayWith([
-            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-          ]),
-        },
-      });
+      expectDeadLetterQueue(dev, queueId);
     });
 
     it('aws-cdk-lib\'s notifications handler may set the notifications of this bucket and write its own logs, nothing else', () => {
@@ -452,6 +497,231 @@ describe('API stack', () => {
         ]),
       );
       expect(statements).toHaveLength(3);
+    });
+  });
+
+  /** The policy statements of a function's role, by handler. */
+  function statementsOf(s: Synthesized, handler: string): Statement[] {
+    const fn = functionsByHandler(s)[handler]?.[1];
+    const roleId = (fn?.Properties?.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    return policyStatementsOfRole(s, roleId);
+  }
+
+  describe('withdrawal stream', () => {
+    const withdrawalId = (s: Synthesized) => functionsByHandler(s)[WITHDRAWAL_STREAM_HANDLER]?.[0] as string;
+    const mapping = (s: Synthesized) => onlyResource(s.apiTemplate, 'AWS::Lambda::EventSourceMapping')[1].Properties ?? {};
+
+    it('the table\'s stream invokes the withdrawal function, and only for new consent events that withdraw', () => {
+      const props = mapping(dev);
+
+      expect(props.FunctionName).toEqual({ Ref: withdrawalId(dev) });
+      expect(props.EventSourceArn).toEqual({ 'Fn::ImportValue': expect.stringMatching(new RegExp(`^${dev.data.stackName}:.*StreamArn`)) });
+      const filters = (props.FilterCriteria as { Filters: { Pattern: string }[] }).Filters;
+      expect(filters.map((f) => JSON.parse(f.Pattern))).toEqual([
+        {
+          eventName: ['INSERT'],
+          dynamodb: { NewImage: { entityType: { S: ['ConsentEvent'] }, decision: { S: ['withdrawn'] } } },
+        },
+      ]);
+    });
+
+    it('a failing batch is split, retried at most five times, its failed records reported alone, then handed to a dead-letter queue', () => {
+      const props = mapping(dev);
+      const queueId = queueOf(dev, dev.api.withdrawalDeadLetters);
+
+      expect(props).toMatchObject({
+        BatchSize: 10,
+        BisectBatchOnFunctionError: true,
+        MaximumRetryAttempts: 5,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        // From the oldest record still in the stream: nothing recorded before the mapping existed is skipped.
+        StartingPosition: 'TRIM_HORIZON',
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
+      });
+      // A record that keeps failing is reported before the stream's 24-hour retention trims it.
+      expect(props.MaximumRecordAgeInSeconds).toBeGreaterThanOrEqual(3600);
+      expect(props.MaximumRecordAgeInSeconds).toBeLessThan(24 * 3600);
+      expectDeadLetterQueue(dev, queueId);
+    });
+
+    it('the withdrawal function may read this stream only, and send only to its own dead-letter queue', () => {
+      const statements = statementsOf(dev, WITHDRAWAL_STREAM_HANDLER);
+      const stream = statements.filter((st) => actionsOf(st).includes('dynamodb:GetRecords'));
+      const sqs = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('sqs:')));
+
+      expect(stream.map((st) => [actionsOf(st).sort(), st.Resource])).toEqual([
+        [
+          ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'],
+          mapping(dev).EventSourceArn,
+        ],
+      ]);
+      expect(sqs.map((st) => st.Resource)).toEqual([{ 'Fn::GetAtt': [queueOf(dev, dev.api.withdrawalDeadLetters), 'Arn'] }]);
+      expect(actionsOf(sqs[0] as Statement)).toContain('sqs:SendMessage');
+    });
+
+    it('runs with 512 MB for up to a minute, and is behind no HTTP route', () => {
+      const fn = functionsByHandler(dev)[WITHDRAWAL_STREAM_HANDLER]?.[1];
+
+      expect(fn?.Properties).toMatchObject({ MemorySize: 512, Timeout: 60 });
+      expect(Object.values(functionsByRoute(dev))).not.toContain(fn);
+    });
+
+    it('only the withdrawal function is invoked by a stream', () => {
+      expect(resourcesOf(dev.apiTemplate, 'AWS::Lambda::EventSourceMapping')).toHaveLength(1);
+    });
+  });
+
+  describe('retention sweep', () => {
+    const sweepId = (s: Synthesized) => functionsByHandler(s)[SWEEP_HANDLER]?.[0] as string;
+    const schedule = (s: Synthesized) => onlyResource(s.apiTemplate, 'AWS::Scheduler::Schedule')[1].Properties ?? {};
+
+    it('a schedule runs the sweep every day at 03:00 Amsterdam time', () => {
+      expect(schedule(dev)).toMatchObject({
+        ScheduleExpression: 'cron(0 3 * * ? *)',
+        ScheduleExpressionTimezone: 'Europe/Amsterdam',
+        State: 'ENABLED',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: { Arn: { 'Fn::GetAtt': [sweepId(dev), 'Arn'] } },
+      });
+    });
+
+    it('a run that cannot be delivered is retried twice, within six hours, then kept in a dead-letter queue', () => {
+      const queueId = queueOf(dev, dev.api.sweepDeadLetters);
+
+      expect(schedule(dev).Target).toMatchObject({
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 6 * 3600 },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } },
+      });
+      expectDeadLetterQueue(dev, queueId);
+    });
+
+    it('a run that fails or times out is retried twice by Lambda, then kept in the same dead-letter queue', () => {
+      const fn = functionsByHandler(dev)[SWEEP_HANDLER]?.[1];
+      const invokeConfigs = resourcesOf(dev.apiTemplate, 'AWS::Lambda::EventInvokeConfig').filter(
+        ([, c]) => (c.Properties?.FunctionName as { Ref: string }).Ref === sweepId(dev),
+      );
+
+      expect(invokeConfigs.map(([, c]) => c.Properties)).toEqual([
+        expect.objectContaining({ MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 6 * 3600 }),
+      ]);
+      expect(fn?.Properties?.DeadLetterConfig).toEqual({ TargetArn: { 'Fn::GetAtt': [queueOf(dev, dev.api.sweepDeadLetters), 'Arn'] } });
+    });
+
+    it('runs one at a time, for up to 15 minutes, with 1024 MB, and is behind no HTTP route', () => {
+      const fn = functionsByHandler(dev)[SWEEP_HANDLER]?.[1];
+
+      expect(fn?.Properties).toMatchObject({ ReservedConcurrentExecutions: 1, Timeout: 900, MemorySize: 1024 });
+      expect(Object.values(functionsByRoute(dev))).not.toContain(fn);
+    });
+
+    it('Scheduler\'s role may invoke the sweep function (no version or alias) and send to the dead-letter queue, nothing else', () => {
+      const roleId = (schedule(dev).Target as { RoleArn: { 'Fn::GetAtt': [string, string] } }).RoleArn['Fn::GetAtt'][0];
+      const role = Object.fromEntries(resourcesOf(dev.apiTemplate, 'AWS::IAM::Role'))[roleId];
+
+      expect(policyStatementsOfRole(dev, roleId).map((st) => [st.Action, st.Resource])).toEqual([
+        ['lambda:InvokeFunction', { 'Fn::GetAtt': [sweepId(dev), 'Arn'] }],
+        ['sqs:SendMessage', { 'Fn::GetAtt': [queueOf(dev, dev.api.sweepDeadLetters), 'Arn'] }],
+      ]);
+      // Only Scheduler, for schedules of this account (no confused deputy).
+      expect(role?.Properties?.AssumeRolePolicyDocument).toMatchObject({
+        Statement: [
+          {
+            Action: 'sts:AssumeRole',
+            Principal: { Service: 'scheduler.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          },
+        ],
+      });
+    });
+  });
+
+  describe('alarms', () => {
+    type Alarm = { Properties: Record<string, unknown> };
+    const alarms = (s: Synthesized) => resourcesOf(s.apiTemplate, 'AWS::CloudWatch::Alarm').map(([, a]) => a as Alarm);
+    const topicId = (s: Synthesized) => onlyResource(s.apiTemplate, 'AWS::SNS::Topic')[0];
+
+    it('alarm on any sweep error in a day, and notify the alerts topic', () => {
+      const sweepId = functionsByHandler(dev)[SWEEP_HANDLER]?.[0] as string;
+
+      const found = alarms(dev).filter((a) => a.Properties.Namespace === 'AWS/Lambda');
+      expect(found.map((a) => a.Properties)).toEqual([
+        expect.objectContaining({
+          MetricName: 'Errors',
+          Dimensions: [{ Name: 'FunctionName', Value: { Ref: sweepId } }],
+          Statistic: 'Sum',
+          Period: 86400,
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          TreatMissingData: 'notBreaching',
+          AlarmActions: [{ Ref: topicId(dev) }],
+        }),
+      ]);
+    });
+
+    it('alarm on a message in any dead-letter queue, and notify the alerts topic', () => {
+      const queues = resourcesOf(dev.apiTemplate, 'AWS::SQS::Queue').map(([id]) => id);
+      const onQueues = alarms(dev).filter((a) => a.Properties.Namespace === 'AWS/SQS');
+
+      expect(queues.sort()).toEqual(
+        [dev.api.objectCreatedDeadLetters, dev.api.withdrawalDeadLetters, dev.api.sweepDeadLetters].map((q) => queueOf(dev, q)).sort(),
+      );
+      expect(onQueues).toHaveLength(queues.length);
+      for (const queueId of queues) {
+        expect(onQueues.map((a) => a.Properties)).toContainEqual(
+          expect.objectContaining({
+            MetricName: 'ApproximateNumberOfMessagesVisible',
+            Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+            Threshold: 1,
+            ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+            TreatMissingData: 'notBreaching',
+            AlarmActions: [{ Ref: topicId(dev) }],
+          }),
+        );
+      }
+    });
+
+    it('the alerts topic is encrypted with a rotated key of its own, which CloudWatch may use', () => {
+      const keyId = logicalIdOf(dev, dev.api.alerts.key);
+      const key = Object.fromEntries(resourcesOf(dev.apiTemplate, 'AWS::KMS::Key'))[keyId];
+
+      dev.apiTemplate.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+      expect(key?.Properties).toMatchObject({ EnableKeyRotation: true });
+      expect((key?.Properties?.KeyPolicy as { Statement: unknown[] }).Statement).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        }),
+      );
+    });
+
+    it('the alerts topic accepts only TLS, and from CloudWatch only alarms of this account', () => {
+      dev.apiTemplate.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        Topics: [{ Ref: topicId(dev) }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            Match.objectLike({
+              Effect: 'Allow',
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: 'sns:Publish',
+              Condition: {
+                ArnLike: { 'aws:SourceArn': Match.anyValue() },
+                StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+              },
+            }),
+          ]),
+        },
+      });
+    });
+
+    it('emails the alertEmail of the settings when there is one; without it the topic has no subscription', () => {
+      const withEmail = synth(configWith({ stage: 'dev', alertEmail: 'beheer@example.org' }));
+
+      expect(resourcesOf(dev.apiTemplate, 'AWS::SNS::Subscription')).toEqual([]);
+      expect(resourcesOf(withEmail.apiTemplate, 'AWS::SNS::Subscription').map(([, sub]) => sub.Properties)).toEqual([
+        { Protocol: 'email', Endpoint: 'beheer@example.org', TopicArn: { Ref: topicId(withEmail) } },
+      ]);
     });
   });
 

@@ -101,6 +101,43 @@ describe('AppFunction', () => {
     expect(onIndexes.map((st) => JSON.stringify(st.Resource).match(/\/index\/\w+/g))).toEqual([['/index/GSI1'], ['/index/GSI2']]);
   });
 
+  describe('bindTableStream', () => {
+    it('grants reading the stream of the table, on that stream only, and returns its ARN', () => {
+      const { stack } = arrange();
+      const table = new dynamodb.TableV2(stack, 'Streamed', {
+        partitionKey: { name: 'PK', type: dynamodb.AttributeType.STRING },
+        dynamoStream: dynamodb.StreamViewType.NEW_IMAGE,
+      });
+      const fn = new AppFunction(stack, 'Fn', { handler: 'consent/get-consents' });
+      fn.bindTable(table, 'readwrite');
+
+      const streamArn = fn.bindTableStream(table);
+
+      const stream = { 'Fn::GetAtt': [stack.getLogicalId(table.node.defaultChild as dynamodb.CfnGlobalTable), 'StreamArn'] };
+      expect(stack.resolve(streamArn)).toEqual(stream);
+      const onStream = statements(stack).filter((st) => actionsOf(st).some((a) => a.includes('Stream') || a === 'dynamodb:GetRecords'));
+      expect(onStream.map((st) => [actionsOf(st).sort(), st.Resource])).toEqual([
+        [['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'], stream],
+      ]);
+      expect(new AwsSolutionsChecks(stack).validateScope(stack).violations.map((v) => v.ruleName)).not.toContain(
+        'AwsSolutions-IAM5[Resource::*]',
+      );
+    });
+
+    it('refuses a table without a stream, and a table that is not bound', () => {
+      const { stack, table } = arrange();
+      const streamed = new dynamodb.TableV2(stack, 'Streamed', {
+        partitionKey: { name: 'PK', type: dynamodb.AttributeType.STRING },
+        dynamoStream: dynamodb.StreamViewType.NEW_IMAGE,
+      });
+
+      expect(() => new AppFunction(stack, 'A', { handler: 'consent/get-consents' }).bindTableStream(streamed)).toThrow(/bind the table/);
+      const fn = new AppFunction(stack, 'B', { handler: 'consent/get-consents' });
+      fn.bindTable(table, 'read');
+      expect(() => fn.bindTableStream(table)).toThrow(/has no stream/);
+    });
+  });
+
   describe('bindBucket', () => {
     it('sets BUCKET_NAME and grants exactly the listed actions on the listed prefixes, nothing on the bucket', () => {
       const { stack } = arrange();

@@ -86,6 +86,12 @@ describe('organisation settings', () => {
     expect(() => loadOrganisationConfig(withSettings({ channels }))).toThrow(/channel ids must be unique/);
   });
 
+  it('takes an optional email address for alarms', () => {
+    expect(loadOrganisationConfig(withSettings({})).alertEmail).toBeUndefined();
+    expect(loadOrganisationConfig(withSettings({ alertEmail: 'beheer@example.org' })).alertEmail).toBe('beheer@example.org');
+    expect(() => loadOrganisationConfig(withSettings({ alertEmail: 'beheer' }))).toThrow(/alertEmail: must be an email address/);
+  });
+
   it('names every invalid field in one error', () => {
     expect(() => loadOrganisationConfig(withSettings({ stage: 'test', account: '123' }))).toThrow(
       /stage:[\s\S]*account: must be a 12-digit AWS account id/,

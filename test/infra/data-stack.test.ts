@@ -85,6 +85,12 @@ describe('data stack', () => {
     });
   });
 
+  it('streams new images of changed items, for the withdrawal function (no old images: no more personal data than needed)', () => {
+    for (const s of [dev, prod]) {
+      s.dataTemplate.hasResourceProperties(TABLE, { StreamSpecification: { StreamViewType: 'NEW_IMAGE' } });
+    }
+  });
+
   it('is billed per request', () => {
     dev.dataTemplate.hasResourceProperties(TABLE, { BillingMode: 'PAY_PER_REQUEST' });
   });
