@@ -74,6 +74,13 @@ const schema = z.strictObject({
     .array(channel)
     .min(1)
     .refine((cs) => new Set(cs.map((c) => c.id)).size === cs.length, 'channel ids must be unique'),
+  /**
+   * Optional. Where the deployment's alarms are sent by email (a failed retention sweep, failures
+   * waiting in a dead-letter queue). The address receives a confirmation mail from SNS first; when
+   * absent, the alarms have no subscriber until someone subscribes to the alerts topic by hand.
+   * An operations mailbox, not a person's: the messages name AWS resources, no personal data.
+   */
+  alertEmail: z.email({ error: 'must be an email address' }).max(254).optional(),
   /** The AWS account to deploy to; when absent the CLI's current credentials decide. */
   account: z
     .string()

@@ -280,7 +280,12 @@ export async function completeUpload(rt: Runtime, principal: Principal | 'system
     logger.warn('upload object not removed', { mediaId, error: (err as Error).name });
   }
   const current = completed ? undefined : await rt.media.get(mediaId);
-  if (current && current.status === 'refused' && current.refusal) throw refusalError(current.refusal);
+  if (!completed && current?.status !== 'available') {
+    // Lost a race (a withdrawal refused or removed the item meanwhile): the file written above must not stay.
+    await store.deleteAll([target]);
+    if (current?.refusal) throw refusalError(current.refusal);
+    throw mediaNotFound();
+  }
   logger.info('upload completed', { mediaId, locationRemoved });
   return { item: mediaView(current ?? { ...item, status: 'available', objectKey: target, size: stored.size, locationRemoved, completedAt: now.toISOString() }) };
 }

@@ -6,7 +6,7 @@
  */
 import { amsterdamDate, nextDay } from '../domain/calendar';
 import { isLiveChannel } from '../domain/channels';
-import { isCountingWithdrawal, type ConsentEvent } from '../domain/consent';
+import { actorKey, isCountingWithdrawal, type ConsentEvent } from '../domain/consent';
 import { logger } from '../shared/logger';
 import { deleteMediaItem } from '../shared/media-deletion';
 import { childFacts } from '../shared/repositories/children';
@@ -57,8 +57,18 @@ async function stripPurpose(rt: Runtime, mediaId: string, event: ConsentEvent, r
       if (item.purposes.length === 0) await deleteMediaItem(rt, item, item.deletionReason ?? 'withdrawn');
       return;
     }
+    if (item.status === 'refused') return;
     if (event.purpose === 'publication' && item.published) return retainPublished(rt, item, event, report);
     const remaining = item.purposes.filter((p) => p !== event.purpose);
+    if (item.status === 'pending' && remaining.length === 0) {
+      // An upload still in flight is refused rather than deleted, so the tablet's completion gets
+      // a clear answer; the sweep removes it with the other unfinished uploads.
+      const blockers = [{ childId: event.childId, purpose: event.purpose, when: 'now', reasons: [`withdrawn_by:${actorKey(event.actor)}`] }];
+      await rt.store().deleteAll([item.uploadKey]);
+      if (!(await rt.media.markRefused(item, { code: 'consent_missing', detail: 'Consent was withdrawn before the upload completed', blockers }, amsterdamDate(rt.now())))) continue;
+      report.stripped.push(mediaId);
+      return;
+    }
     if (!(await rt.media.setPurposes(item, remaining, amsterdamDate(rt.now()), 'withdrawn'))) continue;
     report.stripped.push(mediaId);
     if (remaining.length === 0) {

@@ -1,7 +1,8 @@
 /**
- * Stateless side: sign-in (Cognito), the HTTP API, one function per route of `functions/routes.ts`
- * and the function S3 invokes when an upload arrives. The table and the footage bucket arrive by
- * props from the data stack.
+ * Stateless side: sign-in (Cognito), the HTTP API, one function per route of `functions/routes.ts`,
+ * the function S3 invokes when an upload arrives, the withdrawal function on the table's stream,
+ * the daily retention sweep, and the alarms. The table and the footage bucket arrive by props from
+ * the data stack.
  */
 import {
   CfnOutput,
@@ -10,6 +11,7 @@ import {
   ReferenceStrength,
   RemovalPolicy,
   Stack,
+  TimeZone,
   Validations,
   type StackProps,
 } from 'aws-cdk-lib';
@@ -17,16 +19,31 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { ORGANISATION_TIME_ZONE } from '../../functions/domain/calendar';
 import { ROLES } from '../../functions/shared/auth';
 import { MEDIA_PREFIX, UPLOAD_PREFIX } from '../../functions/shared/bucket-layout';
-import { OBJECT_CREATED_HANDLER, RECORDS_ACCESS, ROUTES, handlerId } from '../../functions/routes';
+import {
+  OBJECT_CREATED_HANDLER,
+  RECORDS_ACCESS,
+  ROUTES,
+  SWEEP_HANDLER,
+  WITHDRAWAL_STREAM_HANDLER,
+  handlerId,
+} from '../../functions/routes';
 import type { OrganisationConfig } from '../config';
+import { Alerts } from '../constructs/alerts';
 import { AppFunction, type BucketGrant } from '../constructs/app-function';
 import { ObjectCreatedNotification } from '../constructs/object-created-notification';
 import type { FootageBucketAttributes } from './data-stack';
@@ -45,6 +62,12 @@ const COMPLETE_UPLOAD: readonly BucketGrant[] = [
   { prefix: MEDIA_PREFIX, actions: ['s3:PutObject'] },
 ];
 
+/** Deleting an item's files: its upload and its media object (whichever exists). */
+const DELETE_FOOTAGE: readonly BucketGrant[] = [
+  { prefix: UPLOAD_PREFIX, actions: ['s3:DeleteObject'] },
+  { prefix: MEDIA_PREFIX, actions: ['s3:DeleteObject'] },
+];
+
 /**
  * What each handler may do in the footage bucket, in one place. A handler listed with no grants
  * knows the bucket's name but may not touch it; a handler not listed gets neither. Every `media/`
@@ -58,11 +81,11 @@ export const BUCKET_ACCESS: Readonly<Record<string, readonly BucketGrant[]>> = {
   'media/create-upload': [{ prefix: UPLOAD_PREFIX, actions: ['s3:PutObject'] }],
   'media/complete-upload': COMPLETE_UPLOAD,
   [OBJECT_CREATED_HANDLER]: COMPLETE_UPLOAD,
-  // An item's files are its upload and its media object (whichever exists).
-  'media/delete-media': [
-    { prefix: UPLOAD_PREFIX, actions: ['s3:DeleteObject'] },
-    { prefix: MEDIA_PREFIX, actions: ['s3:DeleteObject'] },
-  ],
+  'media/delete-media': DELETE_FOOTAGE,
+  // A withdrawal deletes the unpublished items left without a purpose (SPEC §5); the sweep deletes
+  // what is due (SPEC §6). Neither reads, writes or lists footage.
+  [WITHDRAWAL_STREAM_HANDLER]: DELETE_FOOTAGE,
+  [SWEEP_HANDLER]: DELETE_FOOTAGE,
   // Sign short-lived GET URLs for available footage; S3 authorises the download as this role.
   'usage/feed': [{ prefix: MEDIA_PREFIX, actions: ['s3:GetObject'] }],
   'usage/coaching': [{ prefix: MEDIA_PREFIX, actions: ['s3:GetObject'] }],
@@ -79,8 +102,82 @@ export const UPLOAD_URL_TTL_SECONDS = 300;
  */
 export const OBJECT_CREATED_RETRY_ATTEMPTS = 2;
 
-/** Failed upload notifications are kept for SQS's maximum, to be looked at and redriven. */
+/** Failures in a dead-letter queue are kept for SQS's maximum, to be looked at and redriven. */
 export const DEAD_LETTER_RETENTION = Duration.days(14);
+
+/**
+ * Only new consent events that withdraw invoke the withdrawal function: Lambda filters the stream
+ * before it invokes (filtered-out records cost nothing and are not retried). Everything else the
+ * table writes (projections, media, access records) never reaches it. The handler checks the same
+ * again, so that a wider filter would not make it act on other records.
+ */
+export const WITHDRAWAL_FILTER_PATTERN = {
+  eventName: ['INSERT'],
+  dynamodb: { NewImage: { entityType: { S: ['ConsentEvent'] }, decision: { S: ['withdrawn'] } } },
+} as const;
+
+/**
+ * How the table's stream reaches the withdrawal function. A batch that fails is split in two
+ * (bisect) to isolate the failing record, and the handler reports failed records by sequence
+ * number, so that records already propagated are not retried (they would be harmless: every step
+ * is idempotent). After five retries, or six hours, the batch's position (shard and sequence
+ * numbers, no record content) goes to the on-failure queue, an alarm fires, and the stream moves on.
+ *
+ * The sweep only finishes deletions a propagation started (items already left without a purpose);
+ * it does not propagate a withdrawal itself. A batch in that queue must be propagated by hand: its
+ * records can be read from the stream for 24 hours after they were written, later only from the
+ * ledger. Six hours keeps a record that keeps failing well inside that window: it is reported
+ * while it can still be read, never trimmed by DynamoDB without a trace. (New uses are blocked
+ * meanwhile: the rules are checked at every use.)
+ */
+export const WITHDRAWAL_STREAM = {
+  batchSize: 10,
+  retryAttempts: 5,
+  maxRecordAge: Duration.hours(6),
+  // Where a new mapping starts reading. TRIM_HORIZON: the oldest record still in the stream (at
+  // most 24 hours back), so a withdrawal recorded while the mapping did not exist yet (the first
+  // deploy, a replaced mapping) is still propagated. LATEST would skip those until the next sweep.
+  // Reading a record twice is harmless: the handler is idempotent, as at-least-once delivery
+  // demands anyway. Only applies when the mapping is created.
+  startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+} as const;
+
+/**
+ * The retention sweep runs daily at 03:00 in Europe/Amsterdam (SPEC §6 counts calendar dates in
+ * that zone; the sweep computes "today" there). EventBridge Scheduler follows daylight saving
+ * time; 03:00 exists on both change days and occurs once on each (the clocks jump from 02:00 to
+ * 03:00 in March and from 03:00 back to 02:00 in October), where a 02:xx time would be skipped or
+ * doubled. After midnight, so a run sees the new day's due items; before the working day starts.
+ */
+export const SWEEP_SCHEDULE = {
+  minute: '0',
+  hour: '3',
+  // Europe/Amsterdam, the zone the functions compute dates in. aws-cdk-lib has no constant for it:
+  // since tzdata 2022b it is a link to Europe/Brussels (the same rules since 1977), still a valid name.
+  timeZone: TimeZone.of(ORGANISATION_TIME_ZONE),
+} as const;
+
+/**
+ * Retries of one sweep run, both where the schedule delivers it (Scheduler's retry policy, for a
+ * failed Invoke call) and where the function runs it (Lambda's asynchronous retries, for an error
+ * or a timeout). A run is resumable and idempotent, so a retry continues where the failed run
+ * stopped; what still fails lands in the dead-letter queue, raises an alarm and waits for the next
+ * day's run.
+ */
+export const SWEEP_RETRY_ATTEMPTS = 2;
+/** How long a sweep run may wait to be delivered or run (throttled by its concurrency of 1, or between retries). */
+export const SWEEP_MAX_EVENT_AGE = Duration.hours(6);
+
+/**
+ * Scheduler's Lambda target, but granting `lambda:InvokeFunction` on the function's unqualified
+ * ARN only: aws-cdk-lib's `LambdaInvoke` also grants `<function ARN>:*` (every version and alias),
+ * a wildcard cdk-nag reports and that the schedule does not need (it invokes the unqualified ARN).
+ */
+class InvokeUnqualified extends LambdaInvoke {
+  protected override addTargetActionToRole(role: iam.IRole): void {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.targetArn] }));
+  }
+}
 
 /**
  * One organisation has hundreds of users, not thousands of requests per second. A low ceiling
@@ -123,9 +220,16 @@ export class ApiStack extends Stack {
   readonly staffClient: cognito.UserPoolClient;
   readonly api: apigwv2.HttpApi;
   readonly stage: apigwv2.HttpStage;
-  /** Every function by its handler: one per route, and the object-created function. */
+  /** Every function by its handler: one per route, the object-created, withdrawal and sweep functions. */
   readonly functions: Record<string, AppFunction> = {};
   readonly objectCreatedDeadLetters: sqs.Queue;
+  /** Where the withdrawal stream mapping reports a batch it gave up on. */
+  readonly withdrawalDeadLetters: sqs.Queue;
+  /** Sweep runs that could not be delivered, or failed after their retries. */
+  readonly sweepDeadLetters: sqs.Queue;
+  readonly withdrawalStream: lambda.EventSourceMapping;
+  readonly sweepSchedule: scheduler.Schedule;
+  readonly alerts: Alerts;
   readonly issuer: string;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
@@ -243,7 +347,7 @@ export class ApiStack extends Stack {
       RETENTION_YEARS: JSON.stringify(config.retentionYears),
     };
 
-    const known = new Set([...ROUTES.map((r) => r.handler), OBJECT_CREATED_HANDLER]);
+    const known = new Set([...ROUTES.map((r) => r.handler), OBJECT_CREATED_HANDLER, WITHDRAWAL_STREAM_HANDLER, SWEEP_HANDLER]);
     for (const handler of Object.keys(BUCKET_ACCESS)) {
       if (!known.has(handler)) throw new Error(`BUCKET_ACCESS names ${handler}, which is no handler of functions/routes.ts`);
     }
@@ -282,14 +386,18 @@ export class ApiStack extends Stack {
       this.functions[route.handler] = fn;
     }
 
+    // Encrypted at rest, TLS only, kept for SQS's maximum. Each queue below says what its messages hold.
+    const deadLetterQueue = (queueId: string) =>
+      new sqs.Queue(this, queueId, {
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: DEAD_LETTER_RETENTION,
+      });
+
     // Completes an upload when it arrives, also when the tablet never calls /complete.
-    this.objectCreatedDeadLetters = new sqs.Queue(this, 'ObjectCreatedDeadLetters', {
-      // Messages hold the S3 event: bucket, upload key (a random media id), and the uploading
-      // role and source IP; no footage, no names. Encrypted at rest all the same.
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: DEAD_LETTER_RETENTION,
-    });
+    // Messages hold the S3 event: bucket, upload key (a random media id), and the uploading role
+    // and source IP; no footage, no names.
+    this.objectCreatedDeadLetters = deadLetterQueue('ObjectCreatedDeadLetters');
     const objectCreated = new AppFunction(this, handlerId(OBJECT_CREATED_HANDLER), {
       handler: OBJECT_CREATED_HANDLER,
       description: `S3 ObjectCreated on ${UPLOAD_PREFIX}`,
@@ -309,10 +417,110 @@ export class ApiStack extends Stack {
       prefix: UPLOAD_PREFIX,
     });
 
+    // SPEC §5: propagates each withdrawal to the footage within minutes. Only new withdrawal
+    // events invoke it (WITHDRAWAL_FILTER_PATTERN). It reads the child's partition, strips the
+    // purpose from unpublished items, deletes those left with none (object and metadata, leaving a
+    // tombstone), marks published items retained and opens takedown tasks for live publications.
+    // Messages of its queue name the stream, shard and sequence numbers of a failed batch; no
+    // record content.
+    this.withdrawalDeadLetters = deadLetterQueue('WithdrawalDeadLetters');
+    Validations.of(this.withdrawalDeadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself a dead-letter queue: the on-failure destination of the withdrawal function\'s stream ' +
+        'event source mapping. cdk-nag recognises a DLQ only by a queue redrive policy or a function DeadLetterConfig.',
+    });
+    const withdrawal = new AppFunction(this, handlerId(WITHDRAWAL_STREAM_HANDLER), {
+      handler: WITHDRAWAL_STREAM_HANDLER,
+      description: 'DynamoDB stream: propagates consent withdrawals to the footage',
+      environment,
+      memorySize: 512,
+      timeout: Duration.seconds(60),
+    });
+    withdrawal.bindTable(props.table, 'readwrite');
+    bindBucket(withdrawal, WITHDRAWAL_STREAM_HANDLER);
+    this.withdrawalStream = new lambda.EventSourceMapping(this, 'WithdrawalStream', {
+      target: withdrawal.fn,
+      eventSourceArn: withdrawal.bindTableStream(props.table),
+      ...WITHDRAWAL_STREAM,
+      bisectBatchOnError: true,
+      reportBatchItemFailures: true,
+      onFailure: new SqsDlq(this.withdrawalDeadLetters),
+      filters: [lambda.FilterCriteria.filter(WITHDRAWAL_FILTER_PATTERN)],
+    });
+    this.functions[WITHDRAWAL_STREAM_HANDLER] = withdrawal;
+
+    // SPEC §6: the authority on retention, daily. Queries the due index GSI2 (never a Scan).
+    // Messages of its queue hold the schedule's event (no input) with the request id and error
+    // message of the failed run (counts, no ids of children); no personal data.
+    this.sweepDeadLetters = deadLetterQueue('SweepDeadLetters');
+    const sweep = new AppFunction(this, handlerId(SWEEP_HANDLER), {
+      handler: SWEEP_HANDLER,
+      description: 'Daily retention sweep: deletes what is due (SPEC 6)',
+      environment,
+      memorySize: 1024,
+      // Lambda's maximum. A run is resumable and idempotent: one that times out leaves the rest to
+      // its retry, or to the next day's run.
+      timeout: Duration.minutes(15),
+      // One run at a time: two sweeps would race for the same due items (each deletion is
+      // idempotent, but twice the S3 and DynamoDB calls, and failures reported twice). An
+      // asynchronous invocation that finds a run going waits: Lambda retries a throttled event for
+      // up to SWEEP_MAX_EVENT_AGE. A synchronous one (a manual run) is refused with a throttle error.
+      // cdk-nag's AwsSolutions pack has no rule on reserved concurrency: nothing to acknowledge.
+      reservedConcurrentExecutions: 1,
+      // Scheduler invokes Lambda asynchronously: an error or timeout is retried by Lambda.
+      retryAttempts: SWEEP_RETRY_ATTEMPTS,
+      maxEventAge: SWEEP_MAX_EVENT_AGE,
+      deadLetterQueue: this.sweepDeadLetters,
+    });
+    sweep.bindTable(props.table, 'readwrite', ['GSI1', 'GSI2']);
+    bindBucket(sweep, SWEEP_HANDLER);
+    this.functions[SWEEP_HANDLER] = sweep;
+    this.sweepSchedule = new scheduler.Schedule(this, 'SweepSchedule', {
+      description: 'Daily retention sweep (SPEC 6), 03:00 Europe/Amsterdam',
+      schedule: scheduler.ScheduleExpression.cron(SWEEP_SCHEDULE),
+      target: new InvokeUnqualified(sweep.fn, {
+        retryAttempts: SWEEP_RETRY_ATTEMPTS,
+        maxEventAge: SWEEP_MAX_EVENT_AGE,
+        deadLetterQueue: this.sweepDeadLetters,
+      }),
+    });
+
+    this.alerts = new Alerts(this, 'Alerts', {
+      description: `Beeldtoestemming ${config.organisationId} (${config.stage}) alarms`,
+      ...(config.alertEmail ? { email: config.alertEmail } : {}),
+    });
+    this.alerts.alarm('SweepErrors', {
+      // A day: the sweep runs once a day, with its retries; one notification for a failed run.
+      metric: sweep.fn.metricErrors({ period: Duration.days(1), statistic: cloudwatch.Stats.SUM }),
+      description:
+        'The retention sweep failed (an error or a timeout). Its retries continue where it stopped; see its logs. ' +
+        'Items that could not be deleted are retried by the next run.',
+    });
+    this.alerts.deadLettersAlarm(
+      'SweepDeadLettersAlarm',
+      this.sweepDeadLetters,
+      'A retention sweep run was given up after its retries: due footage may be kept past its date until the next run. ' +
+        'Find the cause in the sweep logs; run the sweep again once fixed.',
+    );
+    this.alerts.deadLettersAlarm(
+      'WithdrawalDeadLettersAlarm',
+      this.withdrawalDeadLetters,
+      'A batch of withdrawal events was not propagated to the footage, and the sweep will not do it. See the withdrawal ' +
+        'function logs; the message names the stream records, readable for 24 hours after they were written. Propagate them by hand.',
+    );
+    this.alerts.deadLettersAlarm(
+      'ObjectCreatedDeadLettersAlarm',
+      this.objectCreatedDeadLetters,
+      'An upload notification failed after its retries: the upload stays incomplete unless the tablet completes it. ' +
+        'See the object-created function logs.',
+    );
+
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url });
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
     new CfnOutput(this, 'Issuer', { value: this.issuer });
     new CfnOutput(this, 'ParentsAppClientId', { value: this.parentsClient.userPoolClientId });
     new CfnOutput(this, 'StaffTabletClientId', { value: this.staffClient.userPoolClientId });
+    new CfnOutput(this, 'AlertsTopicArn', { value: this.alerts.topic.topicArn });
   }
 }

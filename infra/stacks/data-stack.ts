@@ -94,6 +94,10 @@ export class DataStack extends Stack {
       },
       deletionProtection: keep,
       removalPolicy,
+      // SPEC §5: a withdrawal reaches the footage within minutes through the stream (the API stack's
+      // withdrawal function, filtered to new withdrawal events). New images are all it reads; old
+      // images would only put more personal data into the stream. Records live 24 hours.
+      dynamoStream: dynamodb.StreamViewType.NEW_IMAGE,
       globalSecondaryIndexes: GLOBAL_INDEXES.map((index) => ({
         indexName: index.indexName,
         partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },

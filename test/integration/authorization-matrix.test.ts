@@ -180,6 +180,13 @@ const CASES: Case[] = [
     request: (f) => ({ method: 'POST', path: `/media/${f.availableId}/publications`, body: { channel: 'print', reference: 'matrix' } }),
     expect: only({ admin: 201 }),
   },
+  { route: 'GET /takedowns', request: () => ({ method: 'GET', path: '/takedowns' }), expect: only({ admin: 200 }) },
+  {
+    route: 'POST /media/{mediaId}/takedowns/{publicationId}/done',
+    // No open task for this publication: the admin learns that (404); everyone else is refused by role.
+    request: (f) => ({ method: 'POST', path: `/media/${f.availableId}/takedowns/none/done` }),
+    expect: only({ admin: 404 }),
+  },
   {
     route: 'DELETE /children/{childId}/guardians/{guardianId}',
     fresh: true,
