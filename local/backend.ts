@@ -24,6 +24,8 @@ export interface BackendOptions {
   users?: Record<string, Role>;
   agePolicy?: 'youth-care' | 'uavg';
   noticeVersion?: string;
+  /** false: do not hand withdrawals to the stream handler (to test the sweep's backstop). */
+  propagateWithdrawals?: boolean;
   /** S3 event notifications of the local S3 server, delivered to the same handler S3 invokes in AWS. */
   s3Events?: (listener: (event: unknown) => void) => void;
 }
@@ -67,7 +69,7 @@ export async function startBackend(options: BackendOptions): Promise<LocalBacken
   const inFlight = new Set<Promise<unknown>>();
   let streamHandler: ((e: unknown, c: unknown) => Promise<unknown>) | undefined;
   const api = await startLocalApi(options.apiPort ?? (await freePort()), (route, result) => {
-    if (!DECISION_HANDLERS.includes(route.handler) || result.statusCode !== 201) return;
+    if (options.propagateWithdrawals === false || !DECISION_HANDLERS.includes(route.handler) || result.statusCode !== 201) return;
     const event = (JSON.parse(result.body ?? '{}') as { event?: ConsentEvent }).event;
     if (!event || event.decision !== 'withdrawn') return;
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the environment is set

@@ -42,6 +42,7 @@ async function main(): Promise<void> {
   const report = await runSweep(rt, { dryRun });
   console.log(`sweep ${dryRun ? '(dry run) ' : ''}for ${report.today}: ${report.examined} item(s) due or to check`);
   if (dryRun) {
+    for (const eventId of report.pendingWithdrawals) console.log(`  withdrawal ${eventId}  propagate (its prompt propagation did not happen)`);
     for (const { mediaId, plan } of report.planned) {
       const what =
         plan.action === 'delete' ? `delete (${plan.reason})` : plan.action === 'drop_purposes' ? `drop ${plan.expired.join(', ')}; keep ${plan.remaining.join(', ')}` : 'keep';
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
     }
   } else {
     console.log(`  deleted: ${Object.entries(report.deleted).map(([r, n]) => `${r} ${n}`).join(', ')}`);
-    console.log(`  purposes dropped: ${report.purposesDropped}, kept: ${report.kept}, failures: ${report.failures.length}`);
+    console.log(`  withdrawals propagated: ${report.withdrawalsPropagated}, purposes dropped: ${report.purposesDropped}, kept: ${report.kept}, failures: ${report.failures.length}`);
   }
   if (report.failures.length > 0) process.exitCode = 1;
 }

@@ -11,6 +11,10 @@ import { logger } from '../shared/logger';
 import { deleteMediaItem } from '../shared/media-deletion';
 import type { DeletionReason } from '../shared/repositories/media';
 import type { Runtime } from '../shared/runtime';
+import { propagateWithdrawal } from '../withdrawal/service';
+
+/** The stream normally propagates within seconds; the sweep only takes over after this. */
+export const PROPAGATION_GRACE_MS = 10 * 60 * 1000;
 
 export interface SweepOptions {
   dryRun?: boolean;
@@ -21,6 +25,8 @@ export interface SweepOptions {
 
 export interface SweepReport {
   today: string;
+  /** Withdrawals whose prompt propagation had not happened, propagated by this run. */
+  withdrawalsPropagated: number;
   examined: number;
   deleted: Record<DeletionReason, number>;
   purposesDropped: number;
@@ -28,6 +34,8 @@ export interface SweepReport {
   failures: { mediaId: string; error: string }[];
   /** In a dry run: what would be done, and why. */
   planned: { mediaId: string; plan: SweepPlan }[];
+  /** In a dry run: withdrawals (event ids) that would be propagated. */
+  pendingWithdrawals: string[];
 }
 
 export async function runSweep(rt: Runtime, options: SweepOptions = {}): Promise<SweepReport> {
@@ -35,14 +43,31 @@ export async function runSweep(rt: Runtime, options: SweepOptions = {}): Promise
   const today = amsterdamDate(now);
   const report: SweepReport = {
     today,
+    withdrawalsPropagated: 0,
     examined: 0,
     deleted: { retention: 0, withdrawn: 0, erasure: 0, incomplete_upload: 0, deleted_by_staff: 0 },
     purposesDropped: 0,
     kept: 0,
     failures: [],
     planned: [],
+    pendingWithdrawals: [],
   };
   const attempts = options.attempts ?? 3;
+  // First the backstop for withdrawals whose propagation never ran (the stream's retries were
+  // exhausted): older than the stream's normal delay, so the two do not race. Idempotent.
+  for await (const event of rt.media.pendingPropagations(today)) {
+    if (now.getTime() - Date.parse(event.at) < PROPAGATION_GRACE_MS) continue;
+    if (options.dryRun) {
+      report.pendingWithdrawals.push(event.eventId);
+      continue;
+    }
+    try {
+      await propagateWithdrawal(rt, event);
+      report.withdrawalsPropagated++;
+    } catch (err) {
+      report.failures.push({ mediaId: `withdrawal:${event.eventId}`, error: (err as Error).name ?? 'Error' });
+    }
+  }
   for await (const indexed of rt.media.dueUpTo(today)) {
     report.examined++;
     let lastError: unknown;
@@ -79,6 +104,7 @@ export async function runSweep(rt: Runtime, options: SweepOptions = {}): Promise
     today,
     dryRun: options.dryRun === true,
     examined: report.examined,
+    withdrawalsPropagated: report.withdrawalsPropagated,
     deleted: report.deleted,
     purposesDropped: report.purposesDropped,
     failures: report.failures.length,

@@ -37,6 +37,12 @@ export const keys = {
   takedown: (mediaId: string, publicationId: string) => ({ PK: `MEDIA#${mediaId}`, SK: `TAKEDOWN#${publicationId}` }),
   /** Open takedown tasks, by due date; the index keys are removed when a task is done. */
   openTakedown: (dueDate: string, publicationId: string) => ({ GSI1PK: 'TAKEDOWNS#OPEN', GSI1SK: `${dueDate}#${publicationId}` }),
+  /**
+   * A withdrawal whose propagation to footage is not yet confirmed; written with the ledger event,
+   * removed by the propagation, found by the sweep through `GSI2PK = PROPAGATE` if it lingers.
+   */
+  pendingPropagation: (eventId: string) => ({ PK: `PROPAGATE#${eventId}`, SK: 'PENDING' }),
+  pendingPropagationIndex: (date: string, eventId: string) => ({ GSI2PK: 'PROPAGATE', GSI2SK: `${date}#${eventId}` }),
   /** Issued download URLs by month, for the audit trail. */
   access: (at: string, accessId: string) => ({ PK: `ACCESS#${at.slice(0, 7)}`, SK: `${at}#${accessId}` }),
   /** A tablet's idempotency key, scoped to the staff member. */

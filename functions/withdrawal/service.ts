@@ -83,13 +83,17 @@ async function stripPurpose(rt: Runtime, mediaId: string, event: ConsentEvent, r
 export async function propagateWithdrawal(rt: Runtime, event: ConsentEvent): Promise<PropagationReport> {
   const report: PropagationReport = { stripped: [], deleted: [], retained: [], takedowns: [] };
   const child = await rt.children.get(event.childId);
-  if (!child || !isCountingWithdrawal(childFacts(child), event, rt.config.AGE_POLICY)) return report;
+  if (!child || !isCountingWithdrawal(childFacts(child), event, rt.config.AGE_POLICY)) {
+    await rt.media.clearPendingPropagation(event.eventId);
+    return report;
+  }
   let start: Record<string, unknown> | undefined;
   do {
     const page = await rt.media.idsDepicting(event.childId, start);
     for (const { mediaId, deleted } of page.ids) if (!deleted) await stripPurpose(rt, mediaId, event, report);
     start = page.next;
   } while (start);
+  await rt.media.clearPendingPropagation(event.eventId);
   logger.info('withdrawal propagated', {
     childId: event.childId,
     purpose: event.purpose,

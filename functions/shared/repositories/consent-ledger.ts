@@ -3,6 +3,7 @@
  * always written in one transaction.
  */
 import { QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { amsterdamDate } from '../../domain/calendar';
 import { actorKey, applyEvent, supersedes, type ConsentEvent } from '../../domain/consent';
 import { ConflictError, childNotFound } from '../errors';
 import { keys } from '../keys';
@@ -59,6 +60,22 @@ export class ConsentLedgerRepository {
                   ConditionExpression: 'attribute_not_exists(PK)',
                 },
               },
+              // A withdrawal leaves a marker until its propagation to footage is done (the sweep's backstop).
+              ...(event.decision === 'withdrawn'
+                ? [
+                    {
+                      Put: {
+                        TableName: this.table,
+                        Item: {
+                          ...keys.pendingPropagation(event.eventId),
+                          ...keys.pendingPropagationIndex(amsterdamDate(new Date(event.at)), event.eventId),
+                          entityType: 'PendingPropagation',
+                          event,
+                        },
+                      },
+                    },
+                  ]
+                : []),
               replace
                 ? {
                     Update: {

@@ -3,7 +3,8 @@
  * tablet's idempotency key under the staff member, and after deletion only a tombstone.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ConsentEvent } from '../../domain/consent';
 import { nextSweepDate } from '../../domain/retention';
 import type { Channel } from '../../domain/channels';
 import type { Purpose } from '../../domain/purposes';
@@ -452,6 +453,28 @@ export class MediaRepository {
       const { PK: _a, SK: _b, entityType: _c, ...rest } = i;
       return rest as Publication;
     });
+  }
+
+  /** Withdrawals recorded on or before `date` whose propagation was not confirmed. */
+  async *pendingPropagations(date: string): AsyncGenerator<ConsentEvent> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: GSI2.indexName,
+          KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK <= :hi',
+          ExpressionAttributeValues: { ':pk': 'PROPAGATE', ':hi': `${date}#~` },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const raw of out.Items ?? []) yield raw.event as ConsentEvent;
+      start = out.LastEvaluatedKey;
+    } while (start);
+  }
+
+  async clearPendingPropagation(eventId: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: keys.pendingPropagation(eventId) }));
   }
 
   /** Ids of the items depicting a child (live and deleted), a page at a time. */
