@@ -354,8 +354,8 @@ export class MediaRepository {
     }
   }
 
-  /** Every item (pending, refused or available) due on or before `date`, oldest first; never a Scan. */
-  async *dueUpTo(date: string): AsyncGenerator<MediaItem> {
+  /** The due-date index (`GSI2`) under one partition, up to and including `date`, oldest first; never a Scan. */
+  private async *dueIndexUpTo(partition: 'DUE' | 'PROPAGATE', date: string): AsyncGenerator<Record<string, unknown>> {
     let start: Record<string, unknown> | undefined;
     do {
       const out = await this.db.send(
@@ -363,13 +363,18 @@ export class MediaRepository {
           TableName: this.table,
           IndexName: GSI2.indexName,
           KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK <= :hi',
-          ExpressionAttributeValues: { ':pk': 'DUE', ':hi': `${date}#~` },
+          ExpressionAttributeValues: { ':pk': partition, ':hi': `${date}#~` },
           ExclusiveStartKey: start,
         }),
       );
-      for (const raw of out.Items ?? []) yield itemFrom(raw);
+      yield* out.Items ?? [];
       start = out.LastEvaluatedKey;
     } while (start);
+  }
+
+  /** Every item (pending, refused or available) due on or before `date`. */
+  async *dueUpTo(date: string): AsyncGenerator<MediaItem> {
+    for await (const raw of this.dueIndexUpTo('DUE', date)) yield itemFrom(raw);
   }
 
   /**
@@ -457,20 +462,7 @@ export class MediaRepository {
 
   /** Withdrawals recorded on or before `date` whose propagation was not confirmed. */
   async *pendingPropagations(date: string): AsyncGenerator<ConsentEvent> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: GSI2.indexName,
-          KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK <= :hi',
-          ExpressionAttributeValues: { ':pk': 'PROPAGATE', ':hi': `${date}#~` },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const raw of out.Items ?? []) yield raw.event as ConsentEvent;
-      start = out.LastEvaluatedKey;
-    } while (start);
+    for await (const raw of this.dueIndexUpTo('PROPAGATE', date)) yield raw.event as ConsentEvent;
   }
 
   async clearPendingPropagation(eventId: string): Promise<void> {
