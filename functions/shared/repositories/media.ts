@@ -170,30 +170,24 @@ export class MediaRepository {
   async markAvailable(item: MediaItem, update: { objectKey: string; size: number; locationRemoved: boolean; completedAt: string }): Promise<boolean> {
     try {
       await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.table,
-                Key: keys.media(item.mediaId),
-                UpdateExpression:
-                  'SET #status = :available, objectKey = :objectKey, #size = :size, locationRemoved = :loc, completedAt = :at, GSI1PK = :g1pk, GSI1SK = :g1sk, GSI2SK = :g2sk',
-                ConditionExpression: '#status = :pending',
-                ExpressionAttributeNames: { '#status': 'status', '#size': 'size' },
-                ExpressionAttributeValues: {
-                  ':available': 'available',
-                  ':pending': 'pending',
-                  ':objectKey': update.objectKey,
-                  ':size': update.size,
-                  ':loc': update.locationRemoved,
-                  ':at': update.completedAt,
-                  ':g1pk': keys.groupMedia(item.groupId, item.recordedAt, item.mediaId).GSI1PK,
-                  ':g1sk': keys.groupMedia(item.groupId, item.recordedAt, item.mediaId).GSI1SK,
-                  ':g2sk': keys.due(nextSweepDate(item.deletionDates, item.purposes) ?? item.dueDate, item.mediaId).GSI2SK,
-                },
-              },
-            },
-          ],
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.media(item.mediaId),
+          UpdateExpression:
+            'SET #status = :available, objectKey = :objectKey, #size = :size, locationRemoved = :loc, completedAt = :at, GSI1PK = :g1pk, GSI1SK = :g1sk, GSI2SK = :g2sk',
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status', '#size': 'size' },
+          ExpressionAttributeValues: {
+            ':available': 'available',
+            ':pending': 'pending',
+            ':objectKey': update.objectKey,
+            ':size': update.size,
+            ':loc': update.locationRemoved,
+            ':at': update.completedAt,
+            ':g1pk': keys.groupMedia(item.groupId, item.recordedAt, item.mediaId).GSI1PK,
+            ':g1sk': keys.groupMedia(item.groupId, item.recordedAt, item.mediaId).GSI1SK,
+            ':g2sk': keys.due(nextSweepDate(item.deletionDates, item.purposes) ?? item.dueDate, item.mediaId).GSI2SK,
+          },
         }),
       );
       return true;
@@ -298,25 +292,19 @@ export class MediaRepository {
   async markRefused(item: MediaItem, refusal: Refusal, today: string): Promise<boolean> {
     try {
       await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.table,
-                Key: keys.media(item.mediaId),
-                UpdateExpression: 'SET #status = :refused, refusal = :refusal, dueDate = :today, GSI2SK = :g2sk',
-                ConditionExpression: '#status = :pending',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: {
-                  ':refused': 'refused',
-                  ':pending': 'pending',
-                  ':refusal': refusal,
-                  ':today': today,
-                  ':g2sk': keys.due(today, item.mediaId).GSI2SK,
-                },
-              },
-            },
-          ],
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.media(item.mediaId),
+          UpdateExpression: 'SET #status = :refused, refusal = :refusal, dueDate = :today, GSI2SK = :g2sk',
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':refused': 'refused',
+            ':pending': 'pending',
+            ':refusal': refusal,
+            ':today': today,
+            ':g2sk': keys.due(today, item.mediaId).GSI2SK,
+          },
         }),
       );
       return true;
