@@ -3,7 +3,8 @@
  * deployed functions receive, and calls the very same `handler` exports, middy stack included.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ROUTES, handlerId, type RouteDefinition } from '../functions/routes';
@@ -17,6 +18,52 @@ interface CompiledRoute extends RouteDefinition {
 }
 
 const MAX_BODY = 1024 * 1024;
+
+/** The committed OpenAPI document (`npm run openapi`) and its reference page, rendered by swagger-ui-dist from node_modules. */
+const OPENAPI_PATH = path.join(__dirname, '..', 'openapi.json');
+const DOC_ASSETS: Record<string, string> = {
+  'swagger-ui.css': 'text/css; charset=utf-8',
+  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
+  'favicon-32x32.png': 'image/png',
+};
+const DOCS_PAGE = `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Beeldtoestemming API</title>
+  <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+  <link rel="icon" type="image/png" href="/docs/assets/favicon-32x32.png">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="/docs/assets/swagger-ui-bundle.js"></script>
+  <script>window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true, persistAuthorization: true });</script>
+</body>
+</html>
+`;
+
+/** GET /openapi.json, /docs and its assets; false for anything else. */
+function serveDocs(method: string, pathname: string, res: ServerResponse): boolean {
+  if (method !== 'GET') return false;
+  const send = (contentType: string, body: string | Buffer) => {
+    res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+    res.end(body);
+  };
+  if (pathname === '/openapi.json') {
+    send('application/json', readFileSync(OPENAPI_PATH));
+    return true;
+  }
+  if (pathname === '/docs' || pathname === '/docs/') {
+    send('text/html; charset=utf-8', DOCS_PAGE);
+    return true;
+  }
+  const asset = pathname.startsWith('/docs/assets/') ? pathname.slice('/docs/assets/'.length) : undefined;
+  const type = asset !== undefined && Object.hasOwn(DOC_ASSETS, asset) ? DOC_ASSETS[asset] : undefined;
+  if (asset === undefined || type === undefined) return false;
+  const dir = path.dirname(require.resolve('swagger-ui-dist/package.json'));
+  send(type, readFileSync(path.join(dir, asset)));
+  return true;
+}
 
 function compile(route: RouteDefinition): CompiledRoute {
   const params: string[] = [];
@@ -88,11 +135,12 @@ export async function startLocalApi(port: number, onResult?: ResultListener): Pr
       reply({
         statusCode: status,
         headers: { 'content-type': 'application/problem+json' },
-        body: JSON.stringify({ type: `https://beeldtoestemming.nl/problems/${code}`, title, status, code }),
+        body: JSON.stringify({ type: `https://beeldtoestemming.nl/problems/${code}`, title, status, code, requestId: randomUUID() }),
       });
     try {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const method = (req.method ?? 'GET').toUpperCase();
+      if (serveDocs(method, url.pathname, res)) return;
       const candidates = routes.filter((r) => r.pattern.test(url.pathname));
       const route = candidates.find((r) => r.method === method);
       if (!route) {

@@ -55,6 +55,7 @@ async function main(): Promise<void> {
     console.log(`
 Beeldtoestemming local backend
   API            ${backend.url}
+  API reference  ${backend.url}/docs   (OpenAPI: ${backend.url}/openapi.json)
   token issuer   ${backend.issuer.issuer}   (JWKS: ${backend.issuer.jwksUri})
   DynamoDB Local ${dynamo.endpoint}   s3rver ${s3.endpoint}
   data           ${dataDir} ${seeded ? '(demo data loaded)' : '(kept from last run; --fresh to start over)'}

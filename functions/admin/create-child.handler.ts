@@ -1,13 +1,13 @@
 import { endpoint, wrap } from '../shared/http';
 import { getRuntime } from '../shared/runtime';
-import { createChildBody } from './schema';
+import { specs } from './specs';
 import { createChild } from './service';
 
 const rt = getRuntime();
 
 export const lambdaHandler = endpoint(
   rt.verify,
-  { roles: ['admin'], body: createChildBody, status: 201 },
+  specs['create-child'],
   ({ principal, body }) => createChild(rt, principal, body),
 );
 export const handler = wrap(lambdaHandler);

@@ -1,13 +1,13 @@
 import { endpoint, wrap } from '../shared/http';
 import { getRuntime } from '../shared/runtime';
-import { createGroupBody } from './schema';
+import { specs } from './specs';
 import { createGroup } from './service';
 
 const rt = getRuntime();
 
 export const lambdaHandler = endpoint(
   rt.verify,
-  { roles: ['admin'], body: createGroupBody, status: 201 },
+  specs['create-group'],
   ({ body }) => createGroup(rt, body),
 );
 export const handler = wrap(lambdaHandler);

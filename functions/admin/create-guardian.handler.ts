@@ -1,13 +1,13 @@
 import { endpoint, wrap } from '../shared/http';
 import { getRuntime } from '../shared/runtime';
-import { createGuardianBody } from './schema';
+import { specs } from './specs';
 import { createGuardian } from './service';
 
 const rt = getRuntime();
 
 export const lambdaHandler = endpoint(
   rt.verify,
-  { roles: ['admin'], body: createGuardianBody, status: 201 },
+  specs['create-guardian'],
   ({ body }) => createGuardian(rt, body),
 );
 export const handler = wrap(lambdaHandler);

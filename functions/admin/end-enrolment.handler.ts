@@ -1,13 +1,13 @@
 import { endpoint, wrap } from '../shared/http';
 import { getRuntime } from '../shared/runtime';
-import { childParams, endEnrolmentBody } from './schema';
+import { specs } from './specs';
 import { endEnrolment } from './service';
 
 const rt = getRuntime();
 
 export const lambdaHandler = endpoint(
   rt.verify,
-  { roles: ['admin'], params: childParams, body: endEnrolmentBody },
+  specs['end-enrolment'],
   ({ principal, params, body }) => endEnrolment(rt, principal, params.childId, body.endDate),
 );
 export const handler = wrap(lambdaHandler);

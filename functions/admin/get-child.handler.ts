@@ -1,13 +1,13 @@
 import { endpoint, wrap } from '../shared/http';
 import { getRuntime } from '../shared/runtime';
-import { childParams } from './schema';
+import { specs } from './specs';
 import { getChild } from './service';
 
 const rt = getRuntime();
 
 export const lambdaHandler = endpoint(
   rt.verify,
-  { roles: ['guardian', 'child', 'staff', 'admin'], params: childParams },
+  specs['get-child'],
   ({ principal, params }) => getChild(rt, principal, params.childId),
 );
 export const handler = wrap(lambdaHandler);

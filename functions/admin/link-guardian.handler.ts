@@ -1,13 +1,13 @@
 import { endpoint, wrap } from '../shared/http';
 import { getRuntime } from '../shared/runtime';
-import { guardianLinkParams, linkGuardianBody } from './schema';
+import { specs } from './specs';
 import { linkGuardian } from './service';
 
 const rt = getRuntime();
 
 export const lambdaHandler = endpoint(
   rt.verify,
-  { roles: ['admin'], params: guardianLinkParams, body: linkGuardianBody },
+  specs['link-guardian'],
   ({ principal, params, body }) => linkGuardian(rt, principal, params.childId, params.guardianId, body),
 );
 export const handler = wrap(lambdaHandler);

@@ -1,13 +1,13 @@
 import { endpoint, wrap } from '../shared/http';
 import { getRuntime } from '../shared/runtime';
-import { guardianLinkParams } from './schema';
+import { specs } from './specs';
 import { unlinkGuardian } from './service';
 
 const rt = getRuntime();
 
 export const lambdaHandler = endpoint(
   rt.verify,
-  { roles: ['admin'], params: guardianLinkParams },
+  specs['unlink-guardian'],
   ({ principal, params }) => unlinkGuardian(rt, principal, params.childId, params.guardianId),
 );
 export const handler = wrap(lambdaHandler);

@@ -1,13 +1,13 @@
 import { endpoint, wrap } from '../shared/http';
 import { getRuntime } from '../shared/runtime';
-import { childParams, paperDecisionBody } from './schema';
+import { specs } from './specs';
 import { recordPaperDecision } from './service';
 
 const rt = getRuntime();
 
 export const lambdaHandler = endpoint(
   rt.verify,
-  { roles: ['staff', 'admin'], params: childParams, body: paperDecisionBody },
+  specs['record-paper-decision'],
   ({ principal, params, body }) => recordPaperDecision(rt, principal, params.childId, body),
 );
 export const handler = wrap(lambdaHandler);

@@ -1,13 +1,13 @@
 import { endpoint, wrap } from '../shared/http';
 import { getRuntime } from '../shared/runtime';
-import { createMediaBody } from './schema';
+import { specs } from './specs';
 import { createUpload } from './service';
 
 const rt = getRuntime();
 
 export const lambdaHandler = endpoint(
   rt.verify,
-  { roles: ['staff', 'admin'], body: createMediaBody },
+  specs['create-upload'],
   ({ principal, body }) => createUpload(rt, principal, body),
 );
 export const handler = wrap(lambdaHandler);

@@ -6,9 +6,12 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod';
-import type { Principal, Role, TokenVerifier } from './auth';
+import type { Principal, TokenVerifier } from './auth';
 import { ForbiddenError, HttpError, ValidationError } from './errors';
 import { logger } from './logger';
+import type { EndpointSpec } from './spec';
+
+export type { EndpointSpec } from './spec';
 
 export type HttpResult = APIGatewayProxyStructuredResultV2;
 export type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>;
@@ -19,15 +22,6 @@ export interface ApiRequest<P, Q, B> {
   query: Q;
   body: B;
   requestId: string;
-}
-
-export interface EndpointSpec<P, Q, B> {
-  roles: readonly Role[];
-  params?: z.ZodType<P>;
-  query?: z.ZodType<Q>;
-  body?: z.ZodType<B>;
-  /** 200 unless said otherwise (201 for creation). */
-  status?: number;
 }
 
 export interface ServiceResult {

@@ -1,13 +1,13 @@
 import { endpoint, wrap } from '../shared/http';
 import { getRuntime } from '../shared/runtime';
-import { coachingQuery } from './schema';
+import { specs } from './specs';
 import { coachingLibrary } from './service';
 
 const rt = getRuntime();
 
 export const lambdaHandler = endpoint(
   rt.verify,
-  { roles: ['staff', 'admin'], query: coachingQuery },
+  specs['coaching'],
   ({ principal, query, requestId }) => coachingLibrary(rt, principal, requestId, query),
 );
 export const handler = wrap(lambdaHandler);

@@ -1,13 +1,13 @@
 import { endpoint, wrap } from '../shared/http';
 import { getRuntime } from '../shared/runtime';
-import { takedownParams } from './schema';
+import { specs } from './specs';
 import { completeTakedown } from './service';
 
 const rt = getRuntime();
 
 export const lambdaHandler = endpoint(
   rt.verify,
-  { roles: ['admin'], params: takedownParams },
+  specs['complete-takedown'],
   ({ principal, params }) => completeTakedown(rt, principal, params.mediaId, params.publicationId),
 );
 export const handler = wrap(lambdaHandler);

@@ -1,8 +1,9 @@
 import { endpoint, wrap } from '../shared/http';
 import { getRuntime } from '../shared/runtime';
+import { specs } from './specs';
 import { listTakedowns } from './service';
 
 const rt = getRuntime();
 
-export const lambdaHandler = endpoint(rt.verify, { roles: ['admin'] }, () => listTakedowns(rt));
+export const lambdaHandler = endpoint(rt.verify, specs['list-takedowns'], () => listTakedowns(rt));
 export const handler = wrap(lambdaHandler);

@@ -1,13 +1,13 @@
 import { endpoint, wrap } from '../shared/http';
 import { getRuntime } from '../shared/runtime';
-import { mediaParams } from './schema';
+import { specs } from './specs';
 import { publicationCheck } from './service';
 
 const rt = getRuntime();
 
 export const lambdaHandler = endpoint(
   rt.verify,
-  { roles: ['admin'], params: mediaParams },
+  specs['publication-check'],
   ({ params }) => publicationCheck(rt, params.mediaId),
 );
 export const handler = wrap(lambdaHandler);

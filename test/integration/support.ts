@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startBackend, type LocalBackend } from '../../local/backend';
+import { assertDocumented } from './contract';
 import { startS3rver } from '../../local/engines';
 import { documentClient } from '../../functions/shared/dynamo';
 import { DEFAULT_RETENTION, deletionDates, dueDate } from '../../functions/domain/retention';
@@ -66,7 +67,9 @@ export async function startTestBackend(options: { agePolicy?: 'youth-care' | 'ua
         ...(rawBody !== undefined ? { body: rawBody } : body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
       const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : undefined };
+      const parsed = text ? JSON.parse(text) : undefined;
+      assertDocumented(method, path, res.status, res.headers.get('content-type'), parsed);
+      return { status: res.status, body: parsed };
     },
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the runtime module must load after startBackend set the environment
     runtime: () => (require('../../functions/shared/runtime') as typeof import('../../functions/shared/runtime')).getRuntime(),
