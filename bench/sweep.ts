@@ -2,7 +2,8 @@
  * `npm run bench`: the sweep's cost against the local engines, N due items alone and N due items
  * among 100 x N that are not due. Prints the figures and their ratio (the goal is close to 1: the
  * sweep reads the due-date index, so its cost follows the due items, not the table). No
- * assertions; run with `-- --n=500` for another N.
+ * assertions; run `npx tsx bench/sweep.ts --n=500` for another N (`npm run bench` also runs
+ * bench/operations.ts and bench/bundles.ts after it, and passes extra arguments to the last).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
