@@ -54,3 +54,10 @@ export const childPk = (childId: string): string => `CHILD#${childId}`;
 
 /** The table key of an item whose builder also returns index attributes. */
 export const primaryKey = (k: { PK: string; SK: string }): { PK: string; SK: string } => ({ PK: k.PK, SK: k.SK });
+
+const KEY_ATTRIBUTES = new Set(['PK', 'SK', 'GSI1PK', 'GSI1SK', 'GSI2PK', 'GSI2SK', 'entityType']);
+
+/** An item as stored, without its table and index keys and its `entityType`: the record itself. */
+export function withoutKeys<T>(item: Record<string, unknown>): T {
+  return Object.fromEntries(Object.entries(item).filter(([k]) => !KEY_ATTRIBUTES.has(k))) as T;
+}

@@ -14,7 +14,7 @@ import {
 import { emptyProjection, type ChildFacts, type Projection } from '../../domain/consent';
 import { ConflictError, NotFoundError, childNotFound } from '../errors';
 import { GSI1 } from '../table-design';
-import { keys, primaryKey } from '../keys';
+import { keys, primaryKey, withoutKeys } from '../keys';
 import { decodeCursor, encodeCursor } from '../cursor';
 
 export interface GuardianLink {
@@ -51,8 +51,7 @@ export function childFacts(child: ChildRecord): ChildFacts {
 }
 
 function fromItem(item: Record<string, unknown>): ChildRecord {
-  const { PK: _pk, SK: _sk, entityType: _e, ...rest } = item;
-  const child = rest as unknown as ChildRecord;
+  const child = withoutKeys<ChildRecord>(item);
   return { ...child, consent: { ...emptyProjection(), ...child.consent } };
 }
 

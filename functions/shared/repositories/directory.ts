@@ -9,7 +9,7 @@ import {
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { ConflictError, NotFoundError } from '../errors';
 import { GSI1 } from '../table-design';
-import { keys, primaryKey } from '../keys';
+import { keys, primaryKey, withoutKeys } from '../keys';
 import { isConditionFailure } from './children';
 
 export interface GroupRecord {
@@ -30,11 +30,6 @@ export interface StaffRecord {
   groupIds: string[];
   createdAt: string;
   updatedAt: string;
-}
-
-function strip<T>(item: Record<string, unknown>): T {
-  const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g2, entityType: _e, ...rest } = item;
-  return rest as T;
 }
 
 export class DirectoryRepository {
@@ -72,7 +67,7 @@ export class DirectoryRepository {
           ExclusiveStartKey: start,
         }),
       );
-      groups.push(...(out.Items ?? []).map((i) => strip<GroupRecord>(i)));
+      groups.push(...(out.Items ?? []).map((i) => withoutKeys<GroupRecord>(i)));
       start = out.LastEvaluatedKey;
     } while (start);
     return groups;
@@ -80,7 +75,7 @@ export class DirectoryRepository {
 
   async getGroup(groupId: string): Promise<GroupRecord | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: primaryKey(keys.group(groupId)) }));
-    return out.Item ? strip<GroupRecord>(out.Item) : undefined;
+    return out.Item ? withoutKeys<GroupRecord>(out.Item) : undefined;
   }
 
   async createGuardian(guardian: GuardianRecord): Promise<GuardianRecord> {
@@ -101,14 +96,14 @@ export class DirectoryRepository {
 
   async getGuardian(guardianId: string): Promise<GuardianRecord | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.guardian(guardianId) }));
-    return out.Item ? strip<GuardianRecord>(out.Item) : undefined;
+    return out.Item ? withoutKeys<GuardianRecord>(out.Item) : undefined;
   }
 
   async getStaff(staffId: string): Promise<StaffRecord | undefined> {
     const out = await this.db.send(
       new GetCommand({ TableName: this.table, Key: keys.staff(staffId), ConsistentRead: true }),
     );
-    return out.Item ? strip<StaffRecord>(out.Item) : undefined;
+    return out.Item ? withoutKeys<StaffRecord>(out.Item) : undefined;
   }
 
   /**

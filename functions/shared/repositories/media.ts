@@ -8,7 +8,7 @@ import type { ConsentEvent } from '../../domain/consent';
 import { nextSweepDate } from '../../domain/retention';
 import type { Channel } from '../../domain/channels';
 import type { Purpose } from '../../domain/purposes';
-import { keys } from '../keys';
+import { keys, withoutKeys } from '../keys';
 import { GSI1, GSI2 } from '../table-design';
 import { isConditionFailure } from './children';
 
@@ -95,10 +95,7 @@ export interface Tombstone {
   childIds: string[];
 }
 
-function itemFrom(raw: Record<string, unknown>): MediaItem {
-  const { PK: _a, SK: _b, GSI1PK: _c, GSI1SK: _d, GSI2PK: _e, GSI2SK: _f, entityType: _g, ...rest } = raw;
-  return rest as unknown as MediaItem;
-}
+const itemFrom = (raw: Record<string, unknown>): MediaItem => withoutKeys<MediaItem>(raw);
 
 export class MediaRepository {
   constructor(
@@ -113,9 +110,7 @@ export class MediaRepository {
 
   async getTombstone(mediaId: string): Promise<Tombstone | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.tombstone(mediaId), ConsistentRead: true }));
-    if (!out.Item) return undefined;
-    const { PK: _a, SK: _b, entityType: _c, ...rest } = out.Item;
-    return rest as Tombstone;
+    return out.Item ? withoutKeys<Tombstone>(out.Item) : undefined;
   }
 
   /** The item a staff member's client reference created, if any. */
@@ -263,10 +258,7 @@ export class MediaRepository {
         ExpressionAttributeValues: { ':pk': keys.openTakedown('', '').GSI1PK },
       }),
     );
-    return (out.Items ?? []).map((i) => {
-      const { PK: _a, SK: _b, GSI1PK: _c, GSI1SK: _d, entityType: _e, ...rest } = i;
-      return rest as TakedownTask;
-    });
+    return (out.Items ?? []).map((i) => withoutKeys<TakedownTask>(i));
   }
 
   /** Marks a takedown done; false when there is no such open task. */
@@ -442,10 +434,7 @@ export class MediaRepository {
         ExpressionAttributeValues: { ':pk': keys.media(mediaId).PK, ':prefix': keys.publicationPrefix },
       }),
     );
-    return (out.Items ?? []).map((i) => {
-      const { PK: _a, SK: _b, entityType: _c, ...rest } = i;
-      return rest as Publication;
-    });
+    return (out.Items ?? []).map((i) => withoutKeys<Publication>(i));
   }
 
   /** Withdrawals recorded on or before `date` whose propagation was not confirmed. */
