@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 import { OBJECT_CREATED_HANDLER, ROUTES, SWEEP_HANDLER, WITHDRAWAL_STREAM_HANDLER, handlerId } from '../functions/routes';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -33,23 +33,23 @@ const HANDLER_ENV = {
 };
 
 /** NodejsFunction's bundling options in app-function.ts, as esbuild options. */
+const BUILD_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  // NodejsFunction derives the target from the runtime: NODEJS_24_X -> node24.
+  target: 'node24',
+  format: 'cjs',
+  minify: true,
+  sourcemap: 'external',
+  sourcesContent: false,
+  mainFields: ['module', 'main'],
+  // bundleAwsSDK: true, so no `@aws-sdk/*` externals.
+  external: [],
+  logLevel: 'error',
+} satisfies BuildOptions;
+
 async function bundle(entry: string, outfile: string): Promise<void> {
-  await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    // NodejsFunction derives the target from the runtime: NODEJS_24_X -> node24.
-    target: 'node24',
-    format: 'cjs',
-    minify: true,
-    sourcemap: 'external',
-    sourcesContent: false,
-    mainFields: ['module', 'main'],
-    // bundleAwsSDK: true, so no `@aws-sdk/*` externals.
-    external: [],
-    logLevel: 'error',
-  });
+  await build({ ...BUILD_OPTIONS, entryPoints: [entry], outfile });
 }
 
 function importMs(file: string): number {
@@ -98,17 +98,9 @@ async function main(): Promise<void> {
 /** The reference bundle: same options, with packages resolved from the project's node_modules. */
 async function bundleFromRoot(entry: string, outfile: string): Promise<void> {
   await build({
+    ...BUILD_OPTIONS,
     stdin: { contents: `import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nexport const client = new DynamoDBClient({});\n`, resolveDir: ROOT, sourcefile: entry, loader: 'ts' },
     outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node24',
-    format: 'cjs',
-    minify: true,
-    sourcemap: 'external',
-    sourcesContent: false,
-    mainFields: ['module', 'main'],
-    logLevel: 'error',
   });
 }
 
