@@ -12,6 +12,9 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { ConsentEvent } from '../functions/domain/consent';
 import { OBJECT_CREATED_HANDLER, WITHDRAWAL_STREAM_HANDLER } from '../functions/routes';
 import { keys } from '../functions/shared/keys';
+import { AuditRepository } from '../functions/shared/repositories/audit';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 export interface BackendOptions {
   dynamoEndpoint: string;
@@ -28,13 +31,18 @@ export interface BackendOptions {
   propagateWithdrawals?: boolean;
   /** S3 event notifications of the local S3 server, delivered to the same handler S3 invokes in AWS. */
   s3Events?: (listener: (event: unknown) => void) => void;
+  /** false: leave audit entries pending (to test the sweep's backstop and the chainer's faults). */
+  chainAudit?: boolean;
 }
 
 export interface LocalBackend {
   url: string;
   issuer: LocalIssuer;
   api: LocalApi;
-  /** Resolves when every withdrawal handed to the stream handler so far has been processed. */
+  /**
+   * Resolves when every withdrawal handed to the stream handler so far has been processed and
+   * every audit entry written so far is linked into its chain.
+   */
   settled: () => Promise<void>;
   stop: () => Promise<void>;
 }
@@ -67,8 +75,39 @@ export async function startBackend(options: BackendOptions): Promise<LocalBacken
   // In AWS the table's stream delivers each new withdrawal to the propagation function; here the
   // adapter hands the same record, shaped as a stream record, to the same handler.
   const inFlight = new Set<Promise<unknown>>();
+  // The chainer is a function of its own in AWS, with its own client: here too, so that what a
+  // request costs is counted without it.
+  const chainer = {
+    audit: new AuditRepository(DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: options.dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }), { marshallOptions: { removeUndefinedValues: true } }), options.tableName),
+    now: () => new Date(),
+  };
+  // In AWS the table's stream hands each new pending audit entry to the chainer; here it runs after
+  // every request and background job, one run at a time, again if asked while running.
+  let chaining: Promise<void> | undefined;
+  let chainAgain = false;
+  const chain = (): Promise<void> => {
+    if (options.chainAudit === false) return Promise.resolve();
+    if (chaining) {
+      chainAgain = true;
+      return chaining;
+    }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the environment is set
+    const { chainPending } = require('../functions/audit/chainer') as typeof import('../functions/audit/chainer');
+    chaining = (async () => {
+      do {
+        chainAgain = false;
+        await chainPending(chainer).catch((err: Error) =>
+          console.error(JSON.stringify({ level: 'ERROR', message: 'audit chaining failed', error: err.name })),
+        );
+      } while (chainAgain);
+    })().finally(() => {
+      chaining = undefined;
+    });
+    return chaining;
+  };
   let streamHandler: ((e: unknown, c: unknown) => Promise<unknown>) | undefined;
   const api = await startLocalApi(options.apiPort ?? (await freePort()), (route, result) => {
+    void chain();
     if (options.propagateWithdrawals === false || !DECISION_HANDLERS.includes(route.handler) || result.statusCode !== 201) return;
     const event = (JSON.parse(result.body ?? '{}') as { event?: ConsentEvent }).event;
     if (!event || event.decision !== 'withdrawn') return;
@@ -83,16 +122,19 @@ export async function startBackend(options: BackendOptions): Promise<LocalBacken
     };
     const run = streamHandler!({ Records: [record] }, { awsRequestId: randomUUID(), functionName: 'local-WithdrawalOnLedgerChange' })
       .catch((err: Error) => console.error(JSON.stringify({ level: 'ERROR', message: 'withdrawal propagation failed', error: err.name })))
-      .finally(() => inFlight.delete(run));
+      .finally(() => {
+        inFlight.delete(run);
+        void chain();
+      });
     inFlight.add(run);
   });
   if (options.s3Events) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the environment is set
     const { handler } = require(`../functions/${OBJECT_CREATED_HANDLER}.handler`) as { handler: (e: unknown, c: unknown) => Promise<void> };
     options.s3Events((event) => {
-      handler(event, { awsRequestId: randomUUID(), functionName: 'local-MediaObjectCreated' }).catch((err: Error) =>
-        console.error(JSON.stringify({ level: 'ERROR', message: 'object-created handler failed', error: err.name })),
-      );
+      handler(event, { awsRequestId: randomUUID(), functionName: 'local-MediaObjectCreated' })
+        .catch((err: Error) => console.error(JSON.stringify({ level: 'ERROR', message: 'object-created handler failed', error: err.name })))
+        .finally(() => void chain());
     });
   }
   return {
@@ -101,6 +143,7 @@ export async function startBackend(options: BackendOptions): Promise<LocalBacken
     api,
     settled: async () => {
       while (inFlight.size > 0) await Promise.all([...inFlight]);
+      await chain();
     },
     stop: async () => {
       await api.stop();

@@ -8,6 +8,6 @@ const rt = getRuntime();
 export const lambdaHandler = endpoint(
   rt.verify,
   specs['create-child'],
-  ({ principal, body }) => createChild(rt, principal, body),
+  ({ principal, body, requestId }) => createChild(rt, principal, requestId, body),
 );
 export const handler = wrap(lambdaHandler);

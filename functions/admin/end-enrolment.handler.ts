@@ -8,6 +8,6 @@ const rt = getRuntime();
 export const lambdaHandler = endpoint(
   rt.verify,
   specs['end-enrolment'],
-  ({ principal, params, body }) => endEnrolment(rt, principal, params.childId, body.endDate),
+  ({ principal, params, body, requestId }) => endEnrolment(rt, principal, requestId, params.childId, body.endDate),
 );
 export const handler = wrap(lambdaHandler);

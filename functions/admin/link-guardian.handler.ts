@@ -8,6 +8,6 @@ const rt = getRuntime();
 export const lambdaHandler = endpoint(
   rt.verify,
   specs['link-guardian'],
-  ({ principal, params, body }) => linkGuardian(rt, principal, params.childId, params.guardianId, body),
+  ({ principal, params, body, requestId }) => linkGuardian(rt, principal, requestId, params.childId, params.guardianId, body),
 );
 export const handler = wrap(lambdaHandler);

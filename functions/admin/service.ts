@@ -3,6 +3,7 @@
  * Only the admin changes these; staff read their own groups.
  */
 import { amsterdamDate } from '../domain/calendar';
+import { auditEntry, callerContext } from '../shared/audit';
 import type { Principal } from '../shared/auth';
 import { childForCaller } from '../shared/access';
 import { ValidationError } from '../shared/errors';
@@ -50,11 +51,13 @@ export async function putStaff(rt: Runtime, staffId: string, body: PutStaffBody)
   return { status: previous ? 200 : 201, body: staff };
 }
 
-export async function createChild(rt: Runtime, principal: Principal, body: CreateChildBody) {
+export async function createChild(rt: Runtime, principal: Principal, requestId: string, body: CreateChildBody) {
   checkBirthDate(rt, body.birthDate);
   const now = rt.now();
+  const childId = body.childId ?? rt.newId();
+  const audit = auditEntry(rt, callerContext(principal, requestId), 'child.created', { childIds: [childId] }, { groupIds: body.groupIds });
   const child = await rt.children.create({
-    childId: body.childId ?? rt.newId(),
+    childId,
     displayName: body.displayName,
     birthDate: body.birthDate,
     groupIds: body.groupIds,
@@ -62,7 +65,7 @@ export async function createChild(rt: Runtime, principal: Principal, body: Creat
     safeguarding: false,
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
-  });
+  }, audit);
   return { status: 201, body: childView(child, principal, now) };
 }
 
@@ -72,34 +75,46 @@ export async function getChild(rt: Runtime, principal: Principal, childId: strin
   return { ...childView(child, principal, now), consents: consentsOf(rt, child, principal, now) };
 }
 
-export async function updateChild(rt: Runtime, principal: Principal, childId: string, body: UpdateChildBody) {
+export async function updateChild(rt: Runtime, principal: Principal, requestId: string, childId: string, body: UpdateChildBody) {
   if (body.birthDate) checkBirthDate(rt, body.birthDate);
   const child = await childForCaller(rt, principal, childId, 'manage');
-  const updated = await rt.children.update(child, body, rt.now().toISOString());
+  // Which fields changed, never their values: a name or a birth date does not belong in the trail.
+  const audit = auditEntry(rt, callerContext(principal, requestId), 'child.updated', { childIds: [childId] }, {
+    fields: Object.keys(body).sort(),
+    ...(body.groupIds ? { groupIds: body.groupIds } : {}),
+    ...(body.safeguarding !== undefined ? { safeguarding: body.safeguarding } : {}),
+  });
+  const updated = await rt.children.update(child, body, rt.now().toISOString(), audit);
   return childView(updated, principal, rt.now());
 }
 
 /** The child has no effective consent for any new use from `endDate` on. */
-export async function endEnrolment(rt: Runtime, principal: Principal, childId: string, endDate: string) {
+export async function endEnrolment(rt: Runtime, principal: Principal, requestId: string, childId: string, endDate: string) {
   const child = await childForCaller(rt, principal, childId, 'manage');
   if (child.status === 'ended' && child.endDate && child.endDate <= endDate) {
     return childView(child, principal, rt.now());
   }
-  await rt.children.end(childId, endDate, rt.now().toISOString());
+  const audit = auditEntry(rt, callerContext(principal, requestId), 'child.enrolment_ended', { childIds: [childId] }, { endDate });
+  await rt.children.end(childId, endDate, rt.now().toISOString(), audit);
   return childView({ ...child, status: 'ended', endDate }, principal, rt.now());
 }
 
-export async function linkGuardian(rt: Runtime, principal: Principal, childId: string, guardianId: string, body: LinkGuardianBody) {
+export async function linkGuardian(rt: Runtime, principal: Principal, requestId: string, childId: string, guardianId: string, body: LinkGuardianBody) {
   const child = await childForCaller(rt, principal, childId, 'manage');
   const now = rt.now().toISOString();
   const since = child.guardians[guardianId]?.since ?? now;
-  await rt.children.linkGuardian(childId, guardianId, { parentalAuthority: body.parentalAuthority, since, ...(body.relationship ? { relationship: body.relationship } : {}) }, now, child.groupIds);
+  const audit = auditEntry(rt, callerContext(principal, requestId), 'child.guardian_linked', { childIds: [childId] }, {
+    guardianId,
+    parentalAuthority: body.parentalAuthority,
+  });
+  await rt.children.linkGuardian(childId, guardianId, { parentalAuthority: body.parentalAuthority, since, ...(body.relationship ? { relationship: body.relationship } : {}) }, now, child.groupIds, audit);
   return { childId, guardianId, parentalAuthority: body.parentalAuthority, since, ...(body.relationship ? { relationship: body.relationship } : {}) };
 }
 
-export async function unlinkGuardian(rt: Runtime, principal: Principal, childId: string, guardianId: string) {
+export async function unlinkGuardian(rt: Runtime, principal: Principal, requestId: string, childId: string, guardianId: string) {
   await childForCaller(rt, principal, childId, 'manage');
-  await rt.children.unlinkGuardian(childId, guardianId, rt.now().toISOString());
+  const audit = auditEntry(rt, callerContext(principal, requestId), 'child.guardian_unlinked', { childIds: [childId] }, { guardianId });
+  await rt.children.unlinkGuardian(childId, guardianId, rt.now().toISOString(), audit);
   return { status: 204, body: undefined };
 }
 

@@ -8,6 +8,6 @@ const rt = getRuntime();
 export const lambdaHandler = endpoint(
   rt.verify,
   specs['unlink-guardian'],
-  ({ principal, params }) => unlinkGuardian(rt, principal, params.childId, params.guardianId),
+  ({ principal, params, requestId }) => unlinkGuardian(rt, principal, requestId, params.childId, params.guardianId),
 );
 export const handler = wrap(lambdaHandler);

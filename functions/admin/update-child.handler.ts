@@ -8,6 +8,6 @@ const rt = getRuntime();
 export const lambdaHandler = endpoint(
   rt.verify,
   specs['update-child'],
-  ({ principal, params, body }) => updateChild(rt, principal, params.childId, body),
+  ({ principal, params, body, requestId }) => updateChild(rt, principal, requestId, params.childId, body),
 );
 export const handler = wrap(lambdaHandler);

@@ -8,6 +8,6 @@ const rt = getRuntime();
 export const lambdaHandler = endpoint(
   rt.verify,
   specs['record-decision'],
-  ({ principal, params, body }) => recordDecision(rt, principal, params.childId, body),
+  ({ principal, params, body, requestId }) => recordDecision(rt, principal, requestId, params.childId, body),
 );
 export const handler = wrap(lambdaHandler);

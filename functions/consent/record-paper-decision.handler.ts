@@ -8,6 +8,6 @@ const rt = getRuntime();
 export const lambdaHandler = endpoint(
   rt.verify,
   specs['record-paper-decision'],
-  ({ principal, params, body }) => recordPaperDecision(rt, principal, params.childId, body),
+  ({ principal, params, body, requestId }) => recordPaperDecision(rt, principal, requestId, params.childId, body),
 );
 export const handler = wrap(lambdaHandler);

@@ -2,7 +2,8 @@
  * Consent use cases: what parents and children see and decide, and paper forms entered by staff.
  */
 import { amsterdamDate } from '../domain/calendar';
-import { evaluateConsentAt, type ActorRef, type ConsentEvent } from '../domain/consent';
+import { actorKey, evaluateConsentAt, type ActorRef, type ConsentEvent } from '../domain/consent';
+import { auditEntry, callerContext } from '../shared/audit';
 import { childView, consentsOf, forAudience } from '../shared/child-view';
 import type { Principal } from '../shared/auth';
 import { childForCaller } from '../shared/access';
@@ -22,7 +23,7 @@ export async function listMyChildren(rt: Runtime, principal: Principal) {
   return {
     children: children
       // The link index is eventually consistent; the child item is the truth.
-      .filter((c) => principal.role === 'child' || c.guardians[principal.userId] !== undefined)
+      .filter((c) => !c.erasure && (principal.role === 'child' || c.guardians[principal.userId] !== undefined))
       .map((c) => ({ ...childView(c, principal, now), consents: consentsOf(rt, c, principal, now) })),
   };
 }
@@ -45,8 +46,17 @@ export async function getLedger(rt: Runtime, principal: Principal, childId: stri
   return { childId, events: page.events, ...(page.cursor ? { cursor: page.cursor } : {}) };
 }
 
-async function append(rt: Runtime, principal: Principal, child: ChildRecord, event: ConsentEvent) {
-  const updated = await rt.ledger.appendDecision(event, child);
+async function append(rt: Runtime, principal: Principal, requestId: string, child: ChildRecord, event: ConsentEvent) {
+  const audit = auditEntry(rt, callerContext(principal, requestId), 'consent.decided', { childIds: [event.childId] }, {
+    eventId: event.eventId,
+    purpose: event.purpose,
+    decision: event.decision,
+    decidedBy: actorKey(event.actor),
+    channel: event.recordedBy.channel,
+    noticeVersion: event.noticeVersion,
+    ...(event.recordedBy.formReference ? { formReference: event.recordedBy.formReference } : {}),
+  });
+  const updated = await rt.ledger.appendDecision(event, child, audit);
   return { status: 201, body: { event, consents: consentsOf(rt, updated, principal, new Date(event.at)) } };
 }
 
@@ -55,7 +65,7 @@ async function append(rt: Runtime, principal: Principal, child: ChildRecord, eve
  * Steps: check the relationship; require the notice version the organisation shows now;
  * append the event and its projection in one transaction; answer with the new effective state.
  */
-export async function recordDecision(rt: Runtime, principal: Principal, childId: string, body: DecisionBody) {
+export async function recordDecision(rt: Runtime, principal: Principal, requestId: string, childId: string, body: DecisionBody) {
   const child = await childForCaller(rt, principal, childId, 'decide');
   if (body.noticeVersion !== rt.config.NOTICE_VERSION) {
     throw new ConflictError('notice_outdated', 'The privacy notice has changed; show the current version first', {
@@ -64,7 +74,7 @@ export async function recordDecision(rt: Runtime, principal: Principal, childId:
   }
   const actor: ActorRef = principal.role === 'child' ? { kind: 'child' } : { kind: 'guardian', guardianId: principal.userId };
   const now = rt.now();
-  return append(rt, principal, child, {
+  return append(rt, principal, requestId, child, {
     eventId: rt.newId(),
     childId,
     purpose: body.purpose,
@@ -81,7 +91,7 @@ export async function recordDecision(rt: Runtime, principal: Principal, childId:
  * the staff member is the recorder. The decision counts from the moment it is recorded: a form
  * cannot make consent effective in the past; its date is kept as evidence.
  */
-export async function recordPaperDecision(rt: Runtime, principal: Principal, childId: string, body: PaperDecisionBody) {
+export async function recordPaperDecision(rt: Runtime, principal: Principal, requestId: string, childId: string, body: PaperDecisionBody) {
   const child = await childForCaller(rt, principal, childId, 'record_paper');
   const now = rt.now();
   if (body.signedOn > amsterdamDate(now)) throw new ValidationError('signedOn', 'must not be in the future');
@@ -92,7 +102,7 @@ export async function recordPaperDecision(rt: Runtime, principal: Principal, chi
       throw new ConflictError('signer_without_authority', 'The signer has no parental authority for this child');
     }
   }
-  return append(rt, principal, child, {
+  return append(rt, principal, requestId, child, {
     eventId: rt.newId(),
     childId,
     purpose: body.purpose,

@@ -32,6 +32,8 @@ export const PROBLEM_CODES: readonly { code: string; status: number; when: strin
   { code: 'content_mismatch', status: 409, when: 'The file content is not of the declared type; the item is refused' },
   { code: 'already_completed', status: 409, when: 'The item was completed meanwhile' },
   { code: 'not_publishable', status: 409, when: 'The item may not be published (`reasons`, `blockers`)' },
+  { code: 'child_being_erased', status: 409, when: 'The child is being erased: it can still be read by the admin, no longer changed' },
   { code: 'body_too_large', status: 413, when: 'The request body is larger than 1 MiB (local backend; API Gateway has its own limit)' },
+  { code: 'audit_unavailable', status: 503, when: 'The issue of a download URL could not be recorded in the audit trail, so none was given; nothing changed, retry shortly' },
   { code: 'internal_error', status: 500, when: 'Anything unexpected; details go to the logs only, under the request id' },
 ];

@@ -45,6 +45,7 @@ const ERROR_TEXT: Record<number, string> = {
   404: 'Not found',
   409: 'Conflict',
   413: 'Request body too large',
+  503: 'Temporarily unavailable; nothing was done, retry shortly',
   500: 'Unexpected error; details in the logs under the request id',
 };
 
@@ -59,6 +60,7 @@ export function errorCodes(op: Operation): Map<number, string[]> {
   if (op.errors[409]) codes.set(409, op.errors[409]);
   if (op.spec.body) codes.set(413, ['body_too_large']);
   codes.set(500, ['internal_error']);
+  if (op.errors[503]) codes.set(503, op.errors[503]);
   return codes;
 }
 

@@ -25,7 +25,7 @@ export interface Operation {
   description?: string;
   success: Success[];
   /** Problem codes per error status beyond those every route can answer (401, 403 forbidden/role_required, 500). */
-  errors: Partial<Record<400 | 403 | 404 | 409, string[]>>;
+  errors: Partial<Record<400 | 403 | 404 | 409 | 503, string[]>>;
   requestExample?: unknown;
 }
 
@@ -123,7 +123,7 @@ export const OPERATIONS: Record<string, Operation> = {
     spec: s(consent['record-paper-decision']),
     summary: 'Staff or the admin enter a signed paper form; it counts from the moment it is recorded',
     success: [created(r.decisionRecorded, 'The event and the consents after it', { event: { ...eventExample, recordedBy: { userId: 'staff-femke', role: 'staff', channel: 'paper_form', formReference: 'FORM-2026-014', signedOn: '2026-09-12' } }, consents: verdictExample })],
-    errors: { 400: INVALID, 404: ['child_not_found'], 409: ['signer_not_linked', 'signer_without_authority', 'concurrent_update'] },
+    errors: { 400: INVALID, 404: ['child_not_found'], 409: ['signer_not_linked', 'signer_without_authority', 'concurrent_update', 'child_being_erased'] },
     requestExample: { purpose: 'coaching_video', decision: 'granted', noticeVersion: '2026-09', signer: { kind: 'guardian', guardianId: 'guardian-anna' }, formReference: 'FORM-2026-014', signedOn: '2026-09-12' },
   },
   'admin/create-group': {
@@ -173,28 +173,28 @@ export const OPERATIONS: Record<string, Operation> = {
     spec: s(admin['update-child']),
     summary: 'Change name, birth date, groups or the safeguarding flag',
     success: [ok(r.child, 'The child after the change', { ...childExample, safeguarding: true })],
-    errors: { 400: INVALID, 404: ['child_not_found', 'group_not_found'], 409: ['concurrent_update'] },
+    errors: { 400: INVALID, 404: ['child_not_found', 'group_not_found'], 409: ['concurrent_update', 'child_being_erased'] },
     requestExample: { safeguarding: true },
   },
   'admin/end-enrolment': {
     spec: s(admin['end-enrolment']),
     summary: 'End the enrolment: no effective consent from `endDate` on',
     success: [ok(r.child, 'The child', { ...childExample, status: 'ended', endDate: '2027-07-31', safeguarding: false })],
-    errors: { 400: INVALID, 404: ['child_not_found'] },
+    errors: { 400: INVALID, 404: ['child_not_found'], 409: ['child_being_erased'] },
     requestExample: { endDate: '2027-07-31' },
   },
   'admin/link-guardian': {
     spec: s(admin['link-guardian']),
     summary: 'Link a guardian to a child, with or without parental authority',
     success: [ok(r.guardianLink, 'The link', { childId: 'child-sam', guardianId: 'guardian-anna', parentalAuthority: true, since: '2026-09-01T07:00:00.000Z', relationship: 'mother' })],
-    errors: { 400: INVALID, 404: ['child_not_found', 'guardian_not_found'], 409: ['concurrent_update'] },
+    errors: { 400: INVALID, 404: ['child_not_found', 'guardian_not_found'], 409: ['concurrent_update', 'child_being_erased'] },
     requestExample: { parentalAuthority: true, relationship: 'mother' },
   },
   'admin/unlink-guardian': {
     spec: s(admin['unlink-guardian']),
     summary: 'Unlink a guardian from a child',
     success: [noContent('Unlinked')],
-    errors: { 400: INVALID, 404: ['child_not_found', 'guardian_link_not_found'] },
+    errors: { 400: INVALID, 404: ['child_not_found', 'guardian_link_not_found'], 409: ['child_being_erased'] },
   },
   'media/roster': {
     spec: s(media['roster']),
@@ -239,19 +239,19 @@ export const OPERATIONS: Record<string, Operation> = {
     spec: s(usage['feed']),
     summary: "Parent-information items of my children's groups, newest first, with download URLs",
     success: [ok(r.feed, 'A page; `cursor` when there is more', { items: [{ mediaId: mediaExample.mediaId, groupId: 'zonnebloem', kind: 'photo', contentType: 'image/jpeg', recordedAt: '2026-09-15T08:30:00Z', myChildrenDepicted: ['child-sam'], download: { url: 'https://…', expiresAt: '2026-09-15T08:35:00.000Z' } }] })],
-    errors: { 400: INVALID, 403: ['feed_from_16'], 404: ['child_not_found'] },
+    errors: { 400: INVALID, 403: ['feed_from_16'], 404: ['child_not_found'], 503: ['audit_unavailable'] },
   },
   'usage/coaching': {
     spec: s(usage['coaching']),
     summary: 'Coaching items by group and period (Amsterdam dates), with download URLs',
     success: [ok(r.coaching, 'A page; `cursor` when there is more', { items: [{ mediaId: mediaExample.mediaId, groupId: 'zonnebloem', kind: 'video', contentType: 'video/mp4', recordedAt: '2026-09-15T08:30:00Z', uploadedBy: 'staff-femke', childIds: ['child-sam'], purposes: ['coaching_video'], download: { url: 'https://…', expiresAt: '2026-09-15T08:35:00.000Z' } }] })],
-    errors: { 400: INVALID, 404: ['group_not_found'] },
+    errors: { 400: INVALID, 404: ['group_not_found'], 503: ['audit_unavailable'] },
   },
   'usage/download': {
     spec: s(usage['download']),
     summary: 'One short-lived download URL for a purpose the caller may see the item for',
     success: [ok(r.downloadUrl, 'The URL', { mediaId: mediaExample.mediaId, purpose: 'parent_information', url: 'https://…', expiresAt: '2026-09-15T08:35:00.000Z' })],
-    errors: { 400: INVALID, 403: ['consent_missing'], 404: ['media_not_found'] },
+    errors: { 400: INVALID, 403: ['consent_missing'], 404: ['media_not_found'], 503: ['audit_unavailable'] },
   },
   'usage/publication-check': {
     spec: s(usage['publication-check']),

@@ -8,6 +8,6 @@ const rt = getRuntime();
 export const lambdaHandler = endpoint(
   rt.verify,
   specs['create-upload'],
-  ({ principal, body }) => createUpload(rt, principal, body),
+  ({ principal, body, requestId }) => createUpload(rt, principal, requestId, body),
 );
 export const handler = wrap(lambdaHandler);

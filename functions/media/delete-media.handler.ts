@@ -8,6 +8,6 @@ const rt = getRuntime();
 export const lambdaHandler = endpoint(
   rt.verify,
   specs['delete-media'],
-  ({ principal, params }) => deleteOwnMedia(rt, principal, params.mediaId),
+  ({ principal, params, requestId }) => deleteOwnMedia(rt, principal, requestId, params.mediaId),
 );
 export const handler = wrap(lambdaHandler);

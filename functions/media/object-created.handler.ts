@@ -4,16 +4,17 @@
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { S3Event } from 'aws-lambda';
+import type { Context, S3Event } from 'aws-lambda';
 import { mediaIdOfUploadKey } from '../shared/bucket-layout';
 import { HttpError } from '../shared/errors';
 import { logger } from '../shared/logger';
+import { systemContext } from '../shared/audit';
 import { getRuntime } from '../shared/runtime';
 import { completeUpload } from './service';
 
 const rt = getRuntime();
 
-export async function lambdaHandler(event: S3Event): Promise<void> {
+export async function lambdaHandler(event: S3Event, context: Pick<Context, 'awsRequestId'>): Promise<void> {
   for (const record of event.Records ?? []) {
     if (!record.eventName?.startsWith('ObjectCreated')) continue;
     // S3 URL-encodes keys in notifications, with '+' for spaces.
@@ -21,7 +22,7 @@ export async function lambdaHandler(event: S3Event): Promise<void> {
     const mediaId = mediaIdOfUploadKey(key);
     if (!mediaId) continue;
     try {
-      await completeUpload(rt, 'system', mediaId);
+      await completeUpload(rt, 'system', mediaId, systemContext('upload-event', context.awsRequestId));
     } catch (err) {
       // A refusal or an item that is gone is an answer, not a failure to retry.
       if (err instanceof HttpError) logger.info('upload not completed', { mediaId, code: err.code });

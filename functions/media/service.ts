@@ -10,6 +10,7 @@ import { deletionDates, dueDate, expiredPurposes } from '../domain/retention';
 import { useBlockers, type DepictedChildConsent, type UseBlocker } from '../domain/use';
 import type { Principal } from '../shared/auth';
 import { uploadKey, mediaKey } from '../shared/bucket-layout';
+import { auditEntry, callerContext, type AuditContext } from '../shared/audit';
 import { deleteMediaItem } from '../shared/media-deletion';
 import { ConflictError, ForbiddenError, HttpError, NotFoundError, ValidationError } from '../shared/errors';
 import { logger } from '../shared/logger';
@@ -138,7 +139,7 @@ async function existingForRetry(rt: Runtime, principal: Principal, body: CreateM
  * and retention, that every child is in the group, and consent of every child for every purpose
  * at `recordedAt` and now; only then store the pending item.
  */
-export async function createUpload(rt: Runtime, principal: Principal, body: CreateMediaBody) {
+export async function createUpload(rt: Runtime, principal: Principal, requestId: string, body: CreateMediaBody) {
   const hash = requestHash(body);
   const retry = await existingForRetry(rt, principal, body, hash);
   if (retry) return retry;
@@ -186,7 +187,13 @@ export async function createUpload(rt: Runtime, principal: Principal, body: Crea
     dueDate: dueDate(dates),
     createdAt: now.toISOString(),
   };
-  if (!(await rt.media.createPending(item, pendingCleanupDate(now)))) {
+  const audit = auditEntry(rt, callerContext(principal, requestId), 'media.upload_created', { childIds: item.childIds, mediaId }, {
+    groupId: item.groupId,
+    kind: item.kind,
+    purposes: item.purposes,
+    recordedAt: item.recordedAt,
+  });
+  if (!(await rt.media.createPending(item, pendingCleanupDate(now), audit))) {
     // A concurrent retry with the same reference won the race: answer as that retry would.
     const raced = await existingForRetry(rt, principal, body, hash);
     if (raced) return raced;
@@ -219,7 +226,7 @@ function refusalError(refusal: Refusal): HttpError {
  * file under the media prefix; mark the item available; drop the upload object. A refusal deletes
  * the object and records why.
  */
-export async function completeUpload(rt: Runtime, principal: Principal | 'system', mediaId: string) {
+export async function completeUpload(rt: Runtime, principal: Principal | 'system', mediaId: string, ctx: AuditContext) {
   const item = await loadForUploader(rt, principal, mediaId);
   if (item.status === 'available') return { item: mediaView(item) };
   if (item.status === 'refused' && item.refusal) throw refusalError(item.refusal);
@@ -228,9 +235,10 @@ export async function completeUpload(rt: Runtime, principal: Principal | 'system
   const stored = await store.head(item.uploadKey);
   if (!stored) throw new ConflictError('upload_missing', 'Nothing was uploaded for this item yet');
 
+  const subject = { childIds: item.childIds, mediaId };
   const refuse = async (refusal: Refusal): Promise<never> => {
     await store.deleteAll([item.uploadKey]);
-    if (!(await rt.media.markRefused(item, refusal, amsterdamDate(rt.now())))) {
+    if (!(await rt.media.markRefused(item, refusal, amsterdamDate(rt.now()), auditEntry(rt, ctx, 'media.refused', subject, { code: refusal.code })))) {
       const current = await rt.media.get(mediaId);
       if (current?.status === 'available') throw new ConflictError('already_completed', 'The item was completed meanwhile');
     }
@@ -272,7 +280,11 @@ export async function completeUpload(rt: Runtime, principal: Principal | 'system
   } else {
     await store.copy(item.uploadKey, target, item.contentType);
   }
-  const completed = await rt.media.markAvailable(item, { objectKey: target, size: stored.size, locationRemoved, completedAt: now.toISOString() });
+  const completed = await rt.media.markAvailable(
+    item,
+    { objectKey: target, size: stored.size, locationRemoved, completedAt: now.toISOString() },
+    auditEntry(rt, ctx, 'media.completed', subject, { size: stored.size, locationRemoved }),
+  );
   try {
     await store.deleteAll([item.uploadKey]);
   } catch (err) {
@@ -302,12 +314,12 @@ export async function getMedia(rt: Runtime, principal: Principal, mediaId: strin
 }
 
 /** Staff delete their own item (the admin any item) while it is not published. */
-export async function deleteOwnMedia(rt: Runtime, principal: Principal, mediaId: string) {
+export async function deleteOwnMedia(rt: Runtime, principal: Principal, requestId: string, mediaId: string) {
   const item = await loadForUploader(rt, principal, mediaId);
   if (item.published) {
     throw new ForbiddenError('media_published', 'A published item cannot be deleted');
   }
-  await deleteMediaItem(rt, item, 'deleted_by_staff');
+  await deleteMediaItem(rt, item, 'deleted_by_staff', callerContext(principal, requestId));
   return { status: 204, body: undefined };
 }
 
@@ -317,14 +329,14 @@ export async function deleteOwnMedia(rt: Runtime, principal: Principal, mediaId:
  */
 export { deleteMediaItem };
 
-export async function cleanUpIncompleteUploads(rt: Runtime): Promise<{ removed: string[] }> {
+export async function cleanUpIncompleteUploads(rt: Runtime, ctx: AuditContext): Promise<{ removed: string[] }> {
   const now = rt.now();
   const cutoff = now.getTime() - 24 * 60 * 60 * 1000;
   const removed: string[] = [];
   for await (const item of rt.media.dueUpTo(amsterdamDate(now))) {
     const stale = item.status === 'pending' && Date.parse(item.createdAt) <= cutoff;
     if (stale || item.status === 'refused') {
-      await deleteMediaItem(rt, item, 'incomplete_upload');
+      await deleteMediaItem(rt, item, 'incomplete_upload', ctx);
       removed.push(item.mediaId);
     }
   }

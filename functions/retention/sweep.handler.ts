@@ -5,6 +5,7 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { logger } from '../shared/logger';
 import { getRuntime } from '../shared/runtime';
@@ -13,8 +14,8 @@ import { runSweep } from './sweep';
 const rt = getRuntime();
 const metrics = new Metrics({ namespace: 'Beeldtoestemming', serviceName: 'sweep' });
 
-export async function lambdaHandler(): Promise<{ today: string; examined: number; failures: number }> {
-  const report = await runSweep(rt);
+export async function lambdaHandler(_event: unknown, context: Pick<Context, 'awsRequestId'>): Promise<{ today: string; examined: number; failures: number }> {
+  const report = await runSweep(rt, { requestId: context.awsRequestId });
   for (const [reason, count] of Object.entries(report.deleted)) metrics.addMetric(`deleted_${reason}`, MetricUnit.Count, count);
   metrics.addMetric('purposes_dropped', MetricUnit.Count, report.purposesDropped);
   metrics.addMetric('failures', MetricUnit.Count, report.failures.length);

@@ -7,6 +7,8 @@
  */
 import { amsterdamDate } from '../domain/calendar';
 import { planSweep, type SweepPlan } from '../domain/retention';
+import { chainPending } from '../audit/chainer';
+import { auditEntry, systemContext } from '../shared/audit';
 import { logger } from '../shared/logger';
 import { deleteMediaItem } from '../shared/media-deletion';
 import type { DeletionReason } from '../shared/repositories/media';
@@ -18,6 +20,8 @@ export const PROPAGATION_GRACE_MS = 10 * 60 * 1000;
 
 export interface SweepOptions {
   dryRun?: boolean;
+  /** The invocation's request id, in the audit entries of what this run does. */
+  requestId?: string;
   attempts?: number;
   /** Test seam: awaited before each step; a promise that never settles models a killed process. */
   beforeStep?: (step: 'delete_objects' | 'delete_metadata' | 'drop_purposes', mediaId: string) => Promise<void>;
@@ -36,6 +40,8 @@ export interface SweepReport {
   planned: { mediaId: string; plan: SweepPlan }[];
   /** In a dry run: withdrawals (event ids) that would be propagated. */
   pendingWithdrawals: string[];
+  /** Audit entries this run linked into their chains (the stream's chainer normally has). */
+  auditLinked: number;
 }
 
 export async function runSweep(rt: Runtime, options: SweepOptions = {}): Promise<SweepReport> {
@@ -51,8 +57,10 @@ export async function runSweep(rt: Runtime, options: SweepOptions = {}): Promise
     failures: [],
     planned: [],
     pendingWithdrawals: [],
+    auditLinked: 0,
   };
   const attempts = options.attempts ?? 3;
+  const ctx = systemContext('sweep', options.requestId ?? rt.newId());
   // First the backstop for withdrawals whose propagation never ran (the stream's retries were
   // exhausted): older than the stream's normal delay, so the two do not race. Idempotent.
   for await (const event of rt.media.pendingPropagations(today)) {
@@ -62,7 +70,7 @@ export async function runSweep(rt: Runtime, options: SweepOptions = {}): Promise
       continue;
     }
     try {
-      await propagateWithdrawal(rt, event);
+      await propagateWithdrawal(rt, event, ctx);
       report.withdrawalsPropagated++;
     } catch (err) {
       report.failures.push({ mediaId: `withdrawal:${event.eventId}`, error: (err as Error).name ?? 'Error' });
@@ -84,11 +92,12 @@ export async function runSweep(rt: Runtime, options: SweepOptions = {}): Promise
         if (plan.action === 'keep') report.kept++;
         else if (plan.action === 'delete') {
           await options.beforeStep?.('delete_objects', item.mediaId);
-          await deleteMediaItem(rt, item, plan.reason, () => options.beforeStep?.('delete_metadata', item.mediaId) ?? Promise.resolve());
+          await deleteMediaItem(rt, item, plan.reason, ctx, () => options.beforeStep?.('delete_metadata', item.mediaId) ?? Promise.resolve());
           report.deleted[plan.reason]++;
         } else {
           await options.beforeStep?.('drop_purposes', item.mediaId);
-          if (!(await rt.media.setPurposes(item, plan.remaining, today, 'retention'))) throw new Error('item changed meanwhile');
+          const audit = auditEntry(rt, ctx, 'media.purposes_expired', { childIds: item.childIds, mediaId: item.mediaId }, { purposes: plan.expired });
+          if (!(await rt.media.setPurposes(item, plan.remaining, today, 'retention', audit))) throw new Error('item changed meanwhile');
           report.purposesDropped++;
         }
         lastError = undefined;
@@ -100,6 +109,14 @@ export async function runSweep(rt: Runtime, options: SweepOptions = {}): Promise
     }
     if (lastError) report.failures.push({ mediaId: indexed.mediaId, error: (lastError as Error).name ?? 'Error' });
   }
+  // Last, so that this run's own entries are linked too: the backstop for the stream's chainer.
+  if (!options.dryRun) {
+    try {
+      report.auditLinked = (await chainPending(rt)).linked;
+    } catch (err) {
+      report.failures.push({ mediaId: 'audit-chain', error: (err as Error).name ?? 'Error' });
+    }
+  }
   logger.info('sweep finished', {
     today,
     dryRun: options.dryRun === true,
@@ -107,6 +124,7 @@ export async function runSweep(rt: Runtime, options: SweepOptions = {}): Promise
     withdrawalsPropagated: report.withdrawalsPropagated,
     deleted: report.deleted,
     purposesDropped: report.purposesDropped,
+    auditLinked: report.auditLinked,
     failures: report.failures.length,
   });
   return report;

@@ -3,7 +3,7 @@
  * that a child exists gets 404, exactly as for a child that does not exist.
  */
 import type { Principal } from './auth';
-import { ForbiddenError, childNotFound } from './errors';
+import { ConflictError, ForbiddenError, childNotFound } from './errors';
 import type { ChildRecord } from './repositories/children';
 import type { Runtime } from './runtime';
 
@@ -18,6 +18,11 @@ export async function childForCaller(
 ): Promise<ChildRecord> {
   const child = await rt.children.get(childId);
   if (!child) throw childNotFound();
+  if (child.erasure) {
+    // Being erased: gone for everyone but the admin, who may look at it but no longer change it.
+    if (principal.role !== 'admin') throw childNotFound();
+    if (access !== 'read') throw new ConflictError('child_being_erased', 'The child is being erased; it can no longer be changed');
+  }
   switch (principal.role) {
     case 'admin':
       return child;

@@ -48,4 +48,11 @@ export class ConflictError extends HttpError {
   }
 }
 
+/** Something this request depends on is unavailable for a moment; nothing was done, retrying later may work. */
+export class ServiceUnavailableError extends HttpError {
+  constructor(code: string, message: string) {
+    super(503, code, message);
+  }
+}
+
 export const childNotFound = (): NotFoundError => new NotFoundError('child_not_found', 'No such child');

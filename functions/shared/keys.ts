@@ -43,8 +43,21 @@ export const keys = {
    */
   pendingPropagation: (eventId: string) => ({ PK: `PROPAGATE#${eventId}`, SK: 'PENDING' }),
   pendingPropagationIndex: (date: string, eventId: string) => ({ GSI2PK: 'PROPAGATE', GSI2SK: `${date}#${eventId}` }),
-  /** Issued download URLs by month, for the audit trail. */
-  access: (at: string, accessId: string) => ({ PK: `ACCESS#${at.slice(0, 7)}`, SK: `${at}#${accessId}` }),
+  /**
+   * An audit entry written in the same request (usually the same transaction) as what it records,
+   * until the chainer links it into its month's chain; found through `GSI2PK = AUDITQ`.
+   */
+  auditPending: (entryId: string) => ({ PK: `AUDITQ#${entryId}`, SK: 'ENTRY' }),
+  auditPendingIndex: (at: string, entryId: string) => ({ GSI2PK: 'AUDITQ', GSI2SK: `${at}#${entryId}` }),
+  /** A linked audit entry: link `seq` of the month's chain. Sequence numbers are zero-padded so that they sort. */
+  auditLink: (month: string, seq: number) => ({ PK: `AUDIT#${month}`, SK: `SEQ#${String(seq).padStart(10, '0')}` }),
+  auditLinkPrefix: 'SEQ#',
+  /** The month's last link (its seq and hash): what a truncated chain is compared with. Listed in GSI1 by month. */
+  auditHead: (month: string) => ({ PK: `AUDIT#${month}`, SK: 'HEAD' }),
+  auditHeadIndex: (month: string) => ({ GSI1PK: 'AUDIT#MONTHS', GSI1SK: month }),
+  /** The audit trail of a child or an item: one reference per linked entry, in the subject's own partition. */
+  auditRef: (subjectPk: string, at: string, entryId: string) => ({ PK: subjectPk, SK: `AUDIT#${at}#${entryId}` }),
+  auditRefPrefix: 'AUDIT#',
   /** A tablet's idempotency key, scoped to the staff member. */
   clientReference: (staffId: string, reference: string) => ({ PK: `STAFF#${staffId}`, SK: `CLIENTREF#${reference}` }),
 } as const;

@@ -4,6 +4,7 @@
 import { createTokenVerifier, type TokenVerifier } from './auth';
 import { runtimeConfig, type RuntimeConfig } from './config';
 import { documentClient } from './dynamo';
+import { AuditRepository } from './repositories/audit';
 import { ChildrenRepository } from './repositories/children';
 import { ConsentLedgerRepository } from './repositories/consent-ledger';
 import { DirectoryRepository } from './repositories/directory';
@@ -16,6 +17,7 @@ export interface Runtime {
   ledger: ConsentLedgerRepository;
   directory: DirectoryRepository;
   media: MediaRepository;
+  audit: AuditRepository;
   /** The footage bucket; throws when this function was deployed without one. */
   store: () => MediaStore;
   verify: TokenVerifier;
@@ -45,6 +47,7 @@ export function getRuntime(): Runtime {
       ledger: new ConsentLedgerRepository(db, config.TABLE_NAME, children),
       directory: new DirectoryRepository(db, config.TABLE_NAME),
       media: new MediaRepository(db, config.TABLE_NAME),
+      audit: new AuditRepository(db, config.TABLE_NAME),
       store: lazyStore(config),
       verify: createTokenVerifier({
         issuer: config.JWT_ISSUER,

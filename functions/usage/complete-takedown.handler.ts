@@ -8,6 +8,6 @@ const rt = getRuntime();
 export const lambdaHandler = endpoint(
   rt.verify,
   specs['complete-takedown'],
-  ({ principal, params }) => completeTakedown(rt, principal, params.mediaId, params.publicationId),
+  ({ principal, params, requestId }) => completeTakedown(rt, principal, requestId, params.mediaId, params.publicationId),
 );
 export const handler = wrap(lambdaHandler);

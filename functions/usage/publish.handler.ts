@@ -8,6 +8,6 @@ const rt = getRuntime();
 export const lambdaHandler = endpoint(
   rt.verify,
   specs['publish'],
-  ({ principal, params, body }) => publish(rt, principal, params.mediaId, body),
+  ({ principal, params, body, requestId }) => publish(rt, principal, requestId, params.mediaId, body),
 );
 export const handler = wrap(lambdaHandler);

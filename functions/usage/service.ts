@@ -7,6 +7,7 @@ import { amsterdamDate, nextDay, startOfAmsterdamDay } from '../domain/calendar'
 import { evaluateConsent, type ConsentVerdict } from '../domain/consent';
 import type { Purpose } from '../domain/purposes';
 import { useBlockers, usableFor } from '../domain/use';
+import { auditEntry, callerContext, recordIssuedUrls } from '../shared/audit';
 import type { Principal } from '../shared/auth';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors';
 import { decodeCursorObject, encodeCursorObject } from '../shared/cursor';
@@ -75,18 +76,7 @@ async function usablePage(
   const items = await Promise.all(
     page.items.map(async (item) => ({ ...present(item), download: await store.presignDownload(item.objectKey ?? '', now) })),
   );
-  if (page.items.length > 0) {
-    await rt.media.recordAccess({
-      accessId: rt.newId(),
-      userId: principal.userId,
-      role: principal.role,
-      purpose,
-      mediaIds: page.items.map((i) => i.mediaId),
-      childIds: [...new Set(page.items.flatMap((i) => i.childIds))],
-      at: now.toISOString(),
-      requestId,
-    });
-  }
+  await recordIssuedUrls(rt, callerContext(principal, requestId), page.items, purpose);
   return { items, ...(page.done ? {} : { cursor: encodeCursorObject(page.positions) }) };
 }
 
@@ -188,16 +178,7 @@ export async function downloadUrl(rt: Runtime, principal: Principal, requestId: 
     throw new ForbiddenError('consent_missing', 'Consent does not hold for every depicted child');
   }
   const download = await rt.store().presignDownload(item.objectKey ?? '', now);
-  await rt.media.recordAccess({
-    accessId: rt.newId(),
-    userId: principal.userId,
-    role: principal.role,
-    purpose,
-    mediaIds: [item.mediaId],
-    childIds: item.childIds,
-    at: now.toISOString(),
-    requestId,
-  });
+  await recordIssuedUrls(rt, callerContext(principal, requestId), [item], purpose);
   return { mediaId, purpose, ...download };
 }
 
@@ -229,7 +210,7 @@ export async function publicationCheck(rt: Runtime, mediaId: string) {
  * The admin publishes an item to a channel. Allowed only when the item was recorded for
  * publication and every depicted child consents to publication now; recorded and final.
  */
-export async function publish(rt: Runtime, principal: Principal, mediaId: string, body: PublishBody) {
+export async function publish(rt: Runtime, principal: Principal, requestId: string, mediaId: string, body: PublishBody) {
   const item = await rt.media.get(mediaId);
   if (!item) throw mediaNotFound();
   const check = await publishability(rt, item);
@@ -245,7 +226,11 @@ export async function publish(rt: Runtime, principal: Principal, mediaId: string
     publishedAt: now.toISOString(),
     publishedBy: principal.userId,
   };
-  if (!(await rt.media.publish(publication))) {
+  const audit = auditEntry(rt, callerContext(principal, requestId), 'media.published', { childIds: item.childIds, mediaId }, {
+    publicationId: publication.publicationId,
+    channel: publication.channel,
+  });
+  if (!(await rt.media.publish(publication, audit))) {
     throw new ConflictError('not_publishable', 'The item changed meanwhile and may not be published', { reasons: ['not_available'] });
   }
   return { status: 201, body: publication };
@@ -264,8 +249,10 @@ export async function listTakedowns(rt: Runtime) {
 }
 
 /** The admin marks a live publication taken down. */
-export async function completeTakedown(rt: Runtime, principal: Principal, mediaId: string, publicationId: string) {
-  if (!(await rt.media.completeTakedown(mediaId, publicationId, principal.userId, rt.now().toISOString()))) {
+export async function completeTakedown(rt: Runtime, principal: Principal, requestId: string, mediaId: string, publicationId: string) {
+  const task = await rt.media.getTakedown(mediaId, publicationId);
+  const audit = auditEntry(rt, callerContext(principal, requestId), 'media.takedown_done', { childIds: task ? [task.childId] : [], mediaId }, { publicationId });
+  if (!task || task.doneAt || !(await rt.media.completeTakedown(mediaId, publicationId, principal.userId, rt.now().toISOString(), audit))) {
     throw new NotFoundError('takedown_not_found', 'No open takedown task for this publication');
   }
   return { mediaId, publicationId, done: true };

@@ -6,7 +6,8 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { systemContext } from '../shared/audit';
 import type { ConsentEvent } from '../domain/consent';
 import { logger } from '../shared/logger';
 import { loggableError } from '../shared/http';
@@ -15,7 +16,8 @@ import { propagateWithdrawal } from './service';
 
 const rt = getRuntime();
 
-export async function lambdaHandler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
+export async function lambdaHandler(event: DynamoDBStreamEvent, context: Pick<Context, 'awsRequestId'>): Promise<DynamoDBBatchResponse> {
+  const ctx = systemContext('withdrawal', context.awsRequestId);
   const batchItemFailures: { itemIdentifier: string }[] = [];
   for (const record of event.Records ?? []) {
     const image = record.dynamodb?.NewImage;
@@ -23,7 +25,7 @@ export async function lambdaHandler(event: DynamoDBStreamEvent): Promise<DynamoD
     const item = unmarshall(image as Record<string, AttributeValue>);
     if (item.entityType !== 'ConsentEvent' || item.decision !== 'withdrawn') continue;
     try {
-      await propagateWithdrawal(rt, item as unknown as ConsentEvent);
+      await propagateWithdrawal(rt, item as unknown as ConsentEvent, ctx);
     } catch (err) {
       logger.error('withdrawal propagation failed', { eventId: item.eventId, error: loggableError(err) });
       batchItemFailures.push({ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' });

@@ -2,11 +2,14 @@
  * Withdrawal propagation (SPEC section 5): when an actor who counts withdraws a purpose, every
  * item depicting the child loses that purpose, and an item left with none is deleted. A published
  * item keeps `publication` and its file, is marked retained, and each live publication gets a
- * takedown task. Idempotent: a replayed event changes nothing more.
+ * takedown task. Idempotent: a replayed event changes nothing more. Every change is audited, with
+ * the withdrawal's event id as its cause.
  */
 import { amsterdamDate, nextDay } from '../domain/calendar';
 import { isLiveChannel } from '../domain/channels';
 import { actorKey, isCountingWithdrawal, type ConsentEvent } from '../domain/consent';
+import type { Purpose } from '../domain/purposes';
+import { auditEntry, type AuditContext, type AuditDetails } from '../shared/audit';
 import { logger } from '../shared/logger';
 import { deleteMediaItem } from '../shared/media-deletion';
 import { childFacts } from '../shared/repositories/children';
@@ -23,56 +26,87 @@ export interface PropagationReport {
   takedowns: string[];
 }
 
+export const emptyReport = (): PropagationReport => ({ stripped: [], deleted: [], retained: [], takedowns: [] });
+
 function addDays(date: string, days: number): string {
   let d = date;
   for (let i = 0; i < days; i++) d = nextDay(d);
   return d;
 }
 
-async function retainPublished(rt: Runtime, item: MediaItem, event: ConsentEvent, report: PropagationReport): Promise<void> {
+/**
+ * A published item whose child no longer consents to publication (a withdrawal, or an erasure):
+ * kept and marked retained, and a takedown task opened for each live publication. `cause` says
+ * why, in the audit entries.
+ */
+export async function retainPublished(
+  rt: Runtime,
+  item: MediaItem,
+  childId: string,
+  ctx: AuditContext,
+  cause: AuditDetails,
+  report: PropagationReport,
+): Promise<void> {
   const now = rt.now();
-  await rt.media.markRetained(item.mediaId, now.toISOString());
+  const subject = { childIds: [childId], mediaId: item.mediaId };
+  await rt.media.markRetained(item.mediaId, now.toISOString(), auditEntry(rt, ctx, 'media.retained', subject, cause));
   report.retained.push(item.mediaId);
   for (const pub of await rt.media.publications(item.mediaId)) {
     if (!isLiveChannel(pub.channel)) continue;
-    await rt.media.openTakedown({
+    const task = {
       mediaId: item.mediaId,
       publicationId: pub.publicationId,
       channel: pub.channel,
       reference: pub.reference,
-      childId: event.childId,
+      childId,
       openedAt: now.toISOString(),
       dueDate: addDays(amsterdamDate(now), TAKEDOWN_DAYS),
-    });
+    };
+    await rt.media.openTakedown(task, auditEntry(rt, ctx, 'media.takedown_opened', subject, { ...cause, publicationId: pub.publicationId, channel: pub.channel }));
     report.takedowns.push(pub.publicationId);
   }
 }
 
-/** Removes the purpose from one item (retrying on a concurrent change); deletes it when none is left. */
-async function stripPurpose(rt: Runtime, mediaId: string, event: ConsentEvent, report: PropagationReport): Promise<void> {
+/**
+ * Removes `purpose` from one item depicting `childId` (retrying on a concurrent change); deletes it
+ * when none is left, refuses it while its upload is still in flight, retains it when published.
+ */
+export async function removePurpose(
+  rt: Runtime,
+  mediaId: string,
+  childId: string,
+  purpose: Purpose,
+  ctx: AuditContext,
+  cause: AuditDetails,
+  report: PropagationReport,
+): Promise<void> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const item = await rt.media.get(mediaId);
     if (!item) return;
-    if (!item.purposes.includes(event.purpose)) {
-      if (item.purposes.length === 0) await deleteMediaItem(rt, item, item.deletionReason ?? 'withdrawn');
+    if (!item.purposes.includes(purpose)) {
+      if (item.purposes.length === 0) await deleteMediaItem(rt, item, item.deletionReason ?? 'withdrawn', ctx);
       return;
     }
     if (item.status === 'refused') return;
-    if (event.purpose === 'publication' && item.published) return retainPublished(rt, item, event, report);
-    const remaining = item.purposes.filter((p) => p !== event.purpose);
+    if (purpose === 'publication' && item.published) return retainPublished(rt, item, childId, ctx, cause, report);
+    const remaining = item.purposes.filter((p) => p !== purpose);
+    const subject = { childIds: item.childIds, mediaId };
     if (item.status === 'pending' && remaining.length === 0) {
       // An upload still in flight is refused rather than deleted, so the tablet's completion gets
       // a clear answer; the sweep removes it with the other unfinished uploads.
-      const blockers = [{ childId: event.childId, purpose: event.purpose, when: 'now', reasons: [`withdrawn_by:${actorKey(event.actor)}`] }];
+      const reasons = typeof cause.decidedBy === 'string' ? [`withdrawn_by:${cause.decidedBy}`] : ['withdrawn'];
+      const blockers = [{ childId, purpose, when: 'now', reasons }];
       await rt.store().deleteAll([item.uploadKey]);
-      if (!(await rt.media.markRefused(item, { code: 'consent_missing', detail: 'Consent was withdrawn before the upload completed', blockers }, amsterdamDate(rt.now())))) continue;
+      const refusal = { code: 'consent_missing', detail: 'Consent was withdrawn before the upload completed', blockers };
+      if (!(await rt.media.markRefused(item, refusal, amsterdamDate(rt.now()), auditEntry(rt, ctx, 'media.refused', subject, { ...cause, code: refusal.code })))) continue;
       report.stripped.push(mediaId);
       return;
     }
-    if (!(await rt.media.setPurposes(item, remaining, amsterdamDate(rt.now()), 'withdrawn'))) continue;
+    const audit = auditEntry(rt, ctx, 'media.purpose_removed', subject, { ...cause, purpose });
+    if (!(await rt.media.setPurposes(item, remaining, amsterdamDate(rt.now()), 'withdrawn', audit))) continue;
     report.stripped.push(mediaId);
     if (remaining.length === 0) {
-      await deleteMediaItem(rt, { ...item, purposes: [] }, 'withdrawn');
+      await deleteMediaItem(rt, { ...item, purposes: [] }, 'withdrawn', ctx);
       report.deleted.push(mediaId);
     }
     return;
@@ -80,17 +114,18 @@ async function stripPurpose(rt: Runtime, mediaId: string, event: ConsentEvent, r
   throw new Error(`media ${mediaId} kept changing during withdrawal propagation`);
 }
 
-export async function propagateWithdrawal(rt: Runtime, event: ConsentEvent): Promise<PropagationReport> {
-  const report: PropagationReport = { stripped: [], deleted: [], retained: [], takedowns: [] };
+export async function propagateWithdrawal(rt: Runtime, event: ConsentEvent, ctx: AuditContext): Promise<PropagationReport> {
+  const report = emptyReport();
   const child = await rt.children.get(event.childId);
   if (!child || !isCountingWithdrawal(childFacts(child), event, rt.config.AGE_POLICY)) {
     await rt.media.clearPendingPropagation(event.eventId);
     return report;
   }
+  const cause = { eventId: event.eventId, decidedBy: actorKey(event.actor) };
   let start: Record<string, unknown> | undefined;
   do {
     const page = await rt.media.idsDepicting(event.childId, start);
-    for (const { mediaId, deleted } of page.ids) if (!deleted) await stripPurpose(rt, mediaId, event, report);
+    for (const { mediaId, deleted } of page.ids) if (!deleted) await removePurpose(rt, mediaId, event.childId, event.purpose, ctx, cause, report);
     start = page.next;
   } while (start);
   await rt.media.clearPendingPropagation(event.eventId);

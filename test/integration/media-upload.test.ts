@@ -237,12 +237,14 @@ test('uploads that never completed are removed after a day, with a tombstone', a
   const mediaId = created.body.item.mediaId;
   await putToUrl(created.body.upload, JPEG_WITH_GPS);
   const { cleanUpIncompleteUploads } = await import('../../functions/media/service');
+  const { systemContext } = await import('../../functions/shared/audit');
   const rt = b.runtime();
   const now = rt.now;
   try {
-    expect((await cleanUpIncompleteUploads(rt)).removed).not.toContain(mediaId);
+    const ctx = systemContext('sweep', 'test-clean-up');
+    expect((await cleanUpIncompleteUploads(rt, ctx)).removed).not.toContain(mediaId);
     rt.now = () => new Date(Date.now() + 25 * 3600_000);
-    expect((await cleanUpIncompleteUploads(rt)).removed).toContain(mediaId);
+    expect((await cleanUpIncompleteUploads(rt, ctx)).removed).toContain(mediaId);
   } finally {
     rt.now = now;
   }

@@ -30,7 +30,9 @@ export function uid(prefix: string): string {
  * `s3Events`: start an s3rver of this test file's own, whose ObjectCreated notifications reach the
  * object-created handler as in AWS (the shared server's events go to the process that started it).
  */
-export async function startTestBackend(options: { agePolicy?: 'youth-care' | 'uavg'; s3Events?: boolean; propagateWithdrawals?: boolean } = {}): Promise<TestBackend> {
+export async function startTestBackend(
+  options: { agePolicy?: 'youth-care' | 'uavg'; s3Events?: boolean; propagateWithdrawals?: boolean; chainAudit?: boolean } = {},
+): Promise<TestBackend> {
   const dynamoEndpoint = process.env.TEST_DYNAMODB_ENDPOINT;
   if (!dynamoEndpoint) throw new Error('the integration global setup did not start DynamoDB Local');
   const tableName = uid('bt-test');
@@ -46,6 +48,7 @@ export async function startTestBackend(options: { agePolicy?: 'youth-care' | 'ua
     ...(options.agePolicy ? { agePolicy: options.agePolicy } : {}),
     ...(ownS3 ? { s3Events: ownS3.onEvent } : {}),
     ...(options.propagateWithdrawals === false ? { propagateWithdrawals: false } : {}),
+    ...(options.chainAudit === false ? { chainAudit: false } : {}),
   });
   return {
     ...backend,

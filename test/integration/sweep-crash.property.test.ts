@@ -13,6 +13,7 @@ import { DEFAULT_RETENTION, deletionDates, dueDate } from '../../functions/domai
 import { runSweep } from '../../functions/retention/sweep';
 import { documentClient } from '../../functions/shared/dynamo';
 import { MediaStore, s3Client } from '../../functions/shared/media-store';
+import { AuditRepository } from '../../functions/shared/repositories/audit';
 import { MediaRepository, type MediaItem } from '../../functions/shared/repositories/media';
 import type { Runtime } from '../../functions/shared/runtime';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, ensureBucket, ensureTable, localS3Client } from '../../local/storage';
@@ -47,7 +48,8 @@ test('killed at any step and run again, the sweep deletes exactly what is due an
       const media = new MediaRepository(documentClient(endpoint()), table);
       const store = new MediaStore(s3Client(s3Endpoint()), bucket, 300);
       const sweepDay = day(sweepOffset);
-      const rt = { media, store: () => store, now: () => new Date(startOfAmsterdamDay(sweepDay).getTime() + 3 * 3600_000) } as unknown as Runtime;
+      const audit = new AuditRepository(documentClient(endpoint()), table);
+      const rt = { media, audit, store: () => store, newId: () => randomUUID(), now: () => new Date(startOfAmsterdamDay(sweepDay).getTime() + 3 * 3600_000) } as unknown as Runtime;
 
       const items: MediaItem[] = [];
       for (const spec of specs) {
@@ -118,6 +120,11 @@ test('killed at any step and run again, the sweep deletes exactly what is due an
       const mine = new Set(items.map((i) => i.mediaId));
       const objects = (listed.Contents ?? []).map((o) => o.Key!.slice('media/'.length)).filter((id) => mine.has(id)).sort();
       expect(objects).toEqual(items.map((i) => i.mediaId).filter((id) => !due.includes(id)).sort());
+      // Deleted once: the audit trail holds exactly one deletion per due item and none for the others,
+      // and the chain the two runs wrote verifies.
+      const deletions = await Promise.all(items.map(async (i) => (await audit.fullTrail({ kind: 'media', mediaId: i.mediaId })).entries.filter((e) => e.action === 'media.deleted').length));
+      expect(deletions).toEqual(items.map((i) => (due.includes(i.mediaId) ? 1 : 0)));
+      for (const month of await audit.months()) expect(await audit.verifyMonth(month)).toMatchObject({ ok: true });
     }),
     { numRuns: 15 },
   );

@@ -1,6 +1,4 @@
 /** Using footage over HTTP: the parents' feed, the coaching library, downloads and the publication register. */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from '../../functions/shared/dynamo';
 import { NOTICE, bornYearsAgo, createFamily, seedAvailableItem, startTestBackend, uid, type TestBackend } from './support';
 
 let b: TestBackend;
@@ -113,17 +111,27 @@ test('250 items in pages of 50: nothing missing, nothing twice, newest first, st
   expect(forged).toMatchObject({ status: 400, body: { field: 'cursor' } });
 });
 
-test('every issued download URL is recorded as an access: who, items, purpose, when', async () => {
+test('every issued download URL is audited before it is handed out: who, which item and children, for what, when, the request', async () => {
   const g = await groupWithTwo();
   const item = await seedAvailableItem(b, { groupId: g.groupId, childIds: [g.A], purposes: ['parent_information', 'coaching_video'] });
-  await b.call('GET', `/media/${item}/download?purpose=coaching_video`, { token: g.staff });
-  const month = new Date().toISOString().slice(0, 7);
-  const out = await documentClient(process.env.DYNAMODB_ENDPOINT).send(
-    new QueryCommand({ TableName: b.tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': `ACCESS#${month}` } }),
-  );
-  expect(out.Items).toEqual(
-    expect.arrayContaining([expect.objectContaining({ userId: g.staffId, role: 'staff', purpose: 'coaching_video', mediaIds: [item], childIds: [g.A] })]),
-  );
+  const res = await b.call('GET', `/media/${item}/download?purpose=coaching_video`, { token: g.staff });
+  expect(res.status).toBe(200);
+  await b.settled();
+  const trail = await b.runtime().audit.fullTrail({ kind: 'media', mediaId: item });
+  expect(trail.entries).toEqual([
+    expect.objectContaining({
+      action: 'media.url_issued',
+      actor: { userId: g.staffId, role: 'staff' },
+      mediaId: item,
+      childIds: [g.A],
+      details: { use: 'coaching_video' },
+      requestId: expect.any(String),
+      at: expect.any(String),
+      seq: expect.any(Number),
+    }),
+  ]);
+  // The same entry is in the child's trail.
+  expect((await b.runtime().audit.fullTrail({ kind: 'child', childId: g.A })).entries.map((e) => e.entryId)).toContain(trail.entries[0]!.entryId);
 });
 
 describe('coaching library', () => {

@@ -107,8 +107,9 @@ test('example 12: website and printed newsletter; a withdrawal opens a takedown 
   await b.settled();
   // Replaying the withdrawal opens nothing twice.
   const { propagateWithdrawal } = await import('../../functions/withdrawal/service');
+  const { systemContext } = await import('../../functions/shared/audit');
   const ledger = await b.runtime().ledger.page(a.childId);
-  await propagateWithdrawal(b.runtime(), ledger.events.find((e) => e.decision === 'withdrawn')!);
+  await propagateWithdrawal(b.runtime(), ledger.events.find((e) => e.decision === 'withdrawn')!, systemContext('withdrawal', 'test-replay'));
 
   const open = (await b.call('GET', '/takedowns', { token: a.admin })).body.takedowns.filter((t: any) => t.mediaId === mediaId);
   expect(open).toEqual([expect.objectContaining({ publicationId: web.body.publicationId, channel: 'website', reference: 'https://example.org/nieuws', childId: a.childId, dueDate: expect.any(String) })]);

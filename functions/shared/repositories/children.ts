@@ -4,18 +4,18 @@
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
-  UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { emptyProjection, type ChildFacts, type Projection } from '../../domain/consent';
+import { auditPut, type AuditEntry } from '../audit';
 import { ConflictError, NotFoundError, childNotFound } from '../errors';
 import { GSI1 } from '../table-design';
 import { keys, primaryKey, withoutKeys } from '../keys';
 import { decodeCursor, encodeCursor } from '../cursor';
+import { batchGetAll } from '../dynamo';
 
 export interface GuardianLink {
   parentalAuthority: boolean;
@@ -35,6 +35,11 @@ export interface ChildRecord {
   consent: Projection;
   createdAt: string;
   updatedAt: string;
+  /**
+   * Set when the admin started erasing the child (SPEC section 7). From then on only the admin
+   * sees the child, nothing may change it, and the sweep completes the erasure if it stopped halfway.
+   */
+  erasure?: { requestId: string; startedAt: string };
 }
 
 export function childFacts(child: ChildRecord): ChildFacts {
@@ -90,19 +95,9 @@ export class ChildrenRepository {
   async getMany(childIds: readonly string[]): Promise<ChildRecord[]> {
     const unique = [...new Set(childIds)];
     const found = new Map<string, ChildRecord>();
-    for (let i = 0; i < unique.length; i += 100) {
-      let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
-        [this.table]: { Keys: unique.slice(i, i + 100).map((id) => keys.child(id)) },
-      };
-      for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
-        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
-        const out = await this.db.send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of out.Responses?.[this.table] ?? []) {
-          const child = fromItem(item);
-          found.set(child.childId, child);
-        }
-        request = out.UnprocessedKeys as typeof request;
-      }
+    for (const item of await batchGetAll(this.db, this.table, unique.map((id) => keys.child(id)))) {
+      const child = fromItem(item);
+      found.set(child.childId, child);
     }
     return unique.flatMap((id) => found.get(id) ?? []);
   }
@@ -183,7 +178,7 @@ export class ChildrenRepository {
   }
 
   /** Creates a child in its groups; every group must exist. */
-  async create(child: Omit<ChildRecord, 'consent' | 'guardians'>): Promise<ChildRecord> {
+  async create(child: Omit<ChildRecord, 'consent' | 'guardians'>, audit?: AuditEntry): Promise<ChildRecord> {
     const record: ChildRecord = { ...child, guardians: {}, consent: emptyProjection() };
     try {
       await this.db.send(
@@ -197,6 +192,7 @@ export class ChildrenRepository {
               },
             },
             ...this.membershipWrites(child.childId, [], child.groupIds),
+            ...(audit ? [auditPut(this.table, audit)] : []),
           ],
         }),
       );
@@ -244,6 +240,7 @@ export class ChildrenRepository {
     current: ChildRecord,
     patch: Partial<Pick<ChildRecord, 'displayName' | 'birthDate' | 'groupIds' | 'safeguarding'>>,
     now: string,
+    audit?: AuditEntry,
   ): Promise<ChildRecord> {
     const fields = { ...patch, updatedAt: now };
     const names: Record<string, string> = {};
@@ -264,7 +261,7 @@ export class ChildrenRepository {
                 TableName: this.table,
                 Key: keys.child(current.childId),
                 UpdateExpression: `SET ${sets.join(', ')}`,
-                ConditionExpression: 'attribute_exists(PK) AND #groupIds = :groups',
+                ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(erasure) AND #groupIds = :groups',
                 ExpressionAttributeNames: names,
                 ExpressionAttributeValues: values,
               },
@@ -280,6 +277,7 @@ export class ChildrenRepository {
                   },
                 }))
               : []),
+            ...(audit ? [auditPut(this.table, audit)] : []),
           ],
         }),
       );
@@ -299,16 +297,23 @@ export class ChildrenRepository {
   }
 
   /** Ends the enrolment from `endDate` on. */
-  async end(childId: string, endDate: string, now: string): Promise<void> {
+  async end(childId: string, endDate: string, now: string, audit?: AuditEntry): Promise<void> {
     try {
       await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: keys.child(childId),
-          UpdateExpression: 'SET #status = :ended, endDate = :endDate, updatedAt = :now',
-          ConditionExpression: 'attribute_exists(PK)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':ended': 'ended', ':endDate': endDate, ':now': now },
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.table,
+                Key: keys.child(childId),
+                UpdateExpression: 'SET #status = :ended, endDate = :endDate, updatedAt = :now',
+                ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(erasure)',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':ended': 'ended', ':endDate': endDate, ':now': now },
+              },
+            },
+            ...(audit ? [auditPut(this.table, audit)] : []),
+          ],
         }),
       );
     } catch (err) {
@@ -318,7 +323,7 @@ export class ChildrenRepository {
   }
 
   /** Links (or relinks) a guardian; the link item serves "children of a guardian", the copy on the child serves the rules. */
-  async linkGuardian(childId: string, guardianId: string, link: GuardianLink, now: string, groupIds: readonly string[]): Promise<void> {
+  async linkGuardian(childId: string, guardianId: string, link: GuardianLink, now: string, groupIds: readonly string[], audit?: AuditEntry): Promise<void> {
     try {
       await this.db.send(
         new TransactWriteCommand({
@@ -328,7 +333,7 @@ export class ChildrenRepository {
                 TableName: this.table,
                 Key: keys.child(childId),
                 UpdateExpression: 'SET guardians.#g = :link, updatedAt = :now',
-                ConditionExpression: 'attribute_exists(PK)',
+                ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(erasure)',
                 ExpressionAttributeNames: { '#g': guardianId },
                 ExpressionAttributeValues: { ':link': link, ':now': now },
               },
@@ -347,6 +352,7 @@ export class ChildrenRepository {
                 Item: { ...keys.guardianLink(childId, guardianId), entityType: 'GuardianLink', childId, guardianId, groupIds, ...link },
               },
             },
+            ...(audit ? [auditPut(this.table, audit)] : []),
           ],
         }),
       );
@@ -365,7 +371,7 @@ export class ChildrenRepository {
     }
   }
 
-  async unlinkGuardian(childId: string, guardianId: string, now: string): Promise<void> {
+  async unlinkGuardian(childId: string, guardianId: string, now: string, audit?: AuditEntry): Promise<void> {
     try {
       await this.db.send(
         new TransactWriteCommand({
@@ -375,12 +381,13 @@ export class ChildrenRepository {
                 TableName: this.table,
                 Key: keys.child(childId),
                 UpdateExpression: 'REMOVE guardians.#g SET updatedAt = :now',
-                ConditionExpression: 'attribute_exists(guardians.#g)',
+                ConditionExpression: 'attribute_exists(guardians.#g) AND attribute_not_exists(erasure)',
                 ExpressionAttributeNames: { '#g': guardianId },
                 ExpressionAttributeValues: { ':now': now },
               },
             },
             { Delete: { TableName: this.table, Key: primaryKey(keys.guardianLink(childId, guardianId)) } },
+            ...(audit ? [auditPut(this.table, audit)] : []),
           ],
         }),
       );

@@ -5,6 +5,7 @@
 import { QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { amsterdamDate } from '../../domain/calendar';
 import { actorKey, applyEvent, supersedes, type ConsentEvent } from '../../domain/consent';
+import { auditPut, type AuditEntry } from '../audit';
 import { ConflictError, childNotFound } from '../errors';
 import { keys } from '../keys';
 import { decodeCursor, encodeCursor } from '../cursor';
@@ -39,7 +40,7 @@ export class ConsentLedgerRepository {
    * is still what was read (optimistic check on that one entry), so concurrent decisions are never lost:
    * on a conflict the child is read again and the write retried.
    */
-  async appendDecision(event: ConsentEvent, child: ChildRecord): Promise<ChildRecord> {
+  async appendDecision(event: ConsentEvent, child: ChildRecord, audit?: AuditEntry): Promise<ChildRecord> {
     const key = actorKey(event.actor);
     let current = child;
     for (let attempt = 1; ; attempt++) {
@@ -47,8 +48,8 @@ export class ConsentLedgerRepository {
       const replace = supersedes(event, previous);
       const names = { '#c': 'consent', '#p': event.purpose, '#a': key };
       const guard = previous
-        ? { ConditionExpression: 'attribute_exists(PK) AND #c.#p.#a.eventId = :prev', values: { ':prev': previous.eventId } }
-        : { ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(#c.#p.#a)', values: {} };
+        ? { ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(erasure) AND #c.#p.#a.eventId = :prev', values: { ':prev': previous.eventId } }
+        : { ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(erasure) AND attribute_not_exists(#c.#p.#a)', values: {} };
       try {
         await this.db.send(
           new TransactWriteCommand({
@@ -99,6 +100,7 @@ export class ConsentLedgerRepository {
                       ...(previous ? { ExpressionAttributeValues: guard.values } : {}),
                     },
                   },
+              ...(audit ? [auditPut(this.table, audit)] : []),
             ],
           }),
         );
@@ -110,7 +112,8 @@ export class ConsentLedgerRepository {
         }
         await this.sleep(Math.random() * Math.min(200, 10 * 2 ** attempt));
         const fresh = await this.children.get(event.childId);
-        if (!fresh) throw childNotFound();
+        // An erasure started meanwhile: the child is gone for everyone who decides.
+        if (!fresh || fresh.erasure) throw childNotFound();
         current = fresh;
       }
     }

@@ -3,11 +3,12 @@
  * tablet's idempotency key under the staff member, and after deletion only a tombstone.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { ConsentEvent } from '../../domain/consent';
 import { nextSweepDate } from '../../domain/retention';
 import type { Channel } from '../../domain/channels';
 import type { Purpose } from '../../domain/purposes';
+import { auditPut, type AuditEntry } from '../audit';
 import { keys, withoutKeys } from '../keys';
 import { GSI1, GSI2 } from '../table-design';
 import { isConditionFailure } from './children';
@@ -62,18 +63,6 @@ export interface Publication {
   publishedBy: string;
 }
 
-/** One issued download URL or page of URLs: who, which items, for which purpose, when. */
-export interface AccessRecord {
-  accessId: string;
-  userId: string;
-  role: string;
-  purpose: Purpose;
-  mediaIds: string[];
-  childIds: string[];
-  at: string;
-  requestId: string;
-}
-
 export interface TakedownTask {
   mediaId: string;
   publicationId: string;
@@ -97,11 +86,36 @@ export interface Tombstone {
 
 const itemFrom = (raw: Record<string, unknown>): MediaItem => withoutKeys<MediaItem>(raw);
 
+/** An update as a transaction takes it; also a valid UpdateItem input. */
+type Update = Omit<NonNullable<NonNullable<TransactWriteCommandInput['TransactItems']>[number]['Update']>, 'TableName'>;
+
 export class MediaRepository {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
   ) {}
+
+  /**
+   * One conditional update, with its audit entry in the same transaction when there is one.
+   * False when the condition failed: nothing was written, the entry neither.
+   */
+  private async conditionalUpdate(update: Update, audit?: AuditEntry): Promise<boolean> {
+    try {
+      if (audit) {
+        await this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [{ Update: { TableName: this.table, ...update } }, auditPut(this.table, audit)],
+          }),
+        );
+      } else {
+        await this.db.send(new UpdateCommand({ TableName: this.table, ...update }));
+      }
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
 
   async get(mediaId: string): Promise<MediaItem | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.media(mediaId), ConsistentRead: true }));
@@ -125,7 +139,7 @@ export class MediaRepository {
    * Stores a new pending item with its depiction links and the client reference, all or nothing.
    * Returns false when the client reference was taken meanwhile (a concurrent retry).
    */
-  async createPending(item: MediaItem, cleanupDate: string): Promise<boolean> {
+  async createPending(item: MediaItem, cleanupDate: string, audit?: AuditEntry): Promise<boolean> {
     try {
       await this.db.send(
         new TransactWriteCommand({
@@ -151,6 +165,7 @@ export class MediaRepository {
                 Item: { ...keys.depiction(childId, item.mediaId), entityType: 'Depiction', childId, mediaId: item.mediaId },
               },
             })),
+            ...(audit ? [auditPut(this.table, audit)] : []),
           ],
         }),
       );
@@ -162,34 +177,32 @@ export class MediaRepository {
   }
 
   /** pending -> available; false if the item was no longer pending (completed meanwhile). */
-  async markAvailable(item: MediaItem, update: { objectKey: string; size: number; locationRemoved: boolean; completedAt: string }): Promise<boolean> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: keys.media(item.mediaId),
-          UpdateExpression:
-            'SET #status = :available, objectKey = :objectKey, #size = :size, locationRemoved = :loc, completedAt = :at, GSI1PK = :g1pk, GSI1SK = :g1sk, GSI2SK = :g2sk',
-          ConditionExpression: '#status = :pending',
-          ExpressionAttributeNames: { '#status': 'status', '#size': 'size' },
-          ExpressionAttributeValues: {
-            ':available': 'available',
-            ':pending': 'pending',
-            ':objectKey': update.objectKey,
-            ':size': update.size,
-            ':loc': update.locationRemoved,
-            ':at': update.completedAt,
-            ':g1pk': keys.groupMedia(item.groupId, item.recordedAt, item.mediaId).GSI1PK,
-            ':g1sk': keys.groupMedia(item.groupId, item.recordedAt, item.mediaId).GSI1SK,
-            ':g2sk': keys.due(nextSweepDate(item.deletionDates, item.purposes) ?? item.dueDate, item.mediaId).GSI2SK,
-          },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionFailure(err)) return false;
-      throw err;
-    }
+  async markAvailable(
+    item: MediaItem,
+    update: { objectKey: string; size: number; locationRemoved: boolean; completedAt: string },
+    audit?: AuditEntry,
+  ): Promise<boolean> {
+    return this.conditionalUpdate(
+      {
+        Key: keys.media(item.mediaId),
+        UpdateExpression:
+          'SET #status = :available, objectKey = :objectKey, #size = :size, locationRemoved = :loc, completedAt = :at, GSI1PK = :g1pk, GSI1SK = :g1sk, GSI2SK = :g2sk',
+        ConditionExpression: '#status = :pending',
+        ExpressionAttributeNames: { '#status': 'status', '#size': 'size' },
+        ExpressionAttributeValues: {
+          ':available': 'available',
+          ':pending': 'pending',
+          ':objectKey': update.objectKey,
+          ':size': update.size,
+          ':loc': update.locationRemoved,
+          ':at': update.completedAt,
+          ':g1pk': keys.groupMedia(item.groupId, item.recordedAt, item.mediaId).GSI1PK,
+          ':g1sk': keys.groupMedia(item.groupId, item.recordedAt, item.mediaId).GSI1SK,
+          ':g2sk': keys.due(nextSweepDate(item.deletionDates, item.purposes) ?? item.dueDate, item.mediaId).GSI2SK,
+        },
+      },
+      audit,
+    );
   }
 
   /**
@@ -197,51 +210,55 @@ export class MediaRepository {
    * is marked for deletion (`deletionReason`) and indexed as due today, so that the sweep finishes
    * the deletion if the caller does not. Returns false on a concurrent change.
    */
-  async setPurposes(item: MediaItem, purposes: Purpose[], today: string, deletionReason: DeletionReason): Promise<boolean> {
+  async setPurposes(item: MediaItem, purposes: Purpose[], today: string, deletionReason: DeletionReason, audit?: AuditEntry): Promise<boolean> {
     const next = purposes.length ? (nextSweepDate(item.deletionDates, purposes) ?? item.dueDate) : today;
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: keys.media(item.mediaId),
-          UpdateExpression: `SET purposes = :purposes, GSI2SK = :g2sk${purposes.length ? '' : ', deletionReason = :reason'}`,
-          ConditionExpression: 'purposes = :current',
-          ExpressionAttributeValues: {
-            ':purposes': purposes,
-            ':current': item.purposes,
-            ':g2sk': keys.due(next, item.mediaId).GSI2SK,
-            ...(purposes.length ? {} : { ':reason': deletionReason }),
-          },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionFailure(err)) return false;
-      throw err;
-    }
+    return this.conditionalUpdate(
+      {
+        Key: keys.media(item.mediaId),
+        UpdateExpression: `SET purposes = :purposes, GSI2SK = :g2sk${purposes.length ? '' : ', deletionReason = :reason'}`,
+        ConditionExpression: 'purposes = :current',
+        ExpressionAttributeValues: {
+          ':purposes': purposes,
+          ':current': item.purposes,
+          ':g2sk': keys.due(next, item.mediaId).GSI2SK,
+          ...(purposes.length ? {} : { ':reason': deletionReason }),
+        },
+      },
+      audit,
+    );
   }
 
-  /** A published item whose `publication` consent was withdrawn: kept, and never published again. */
-  async markRetained(mediaId: string, at: string): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
+  /**
+   * A published item whose `publication` consent was withdrawn: kept, and never published again.
+   * False when it was already marked (its entry was written then).
+   */
+  async markRetained(mediaId: string, at: string, audit?: AuditEntry): Promise<boolean> {
+    return this.conditionalUpdate(
+      {
         Key: keys.media(mediaId),
-        UpdateExpression: 'SET retainedBecausePublished = if_not_exists(retainedBecausePublished, :at)',
-        ConditionExpression: 'attribute_exists(PK)',
+        UpdateExpression: 'SET retainedBecausePublished = :at',
+        ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(retainedBecausePublished)',
         ExpressionAttributeValues: { ':at': at },
-      }),
+      },
+      audit,
     );
   }
 
   /** Opens a takedown task for a live publication; opening it twice is a no-op. */
-  async openTakedown(task: TakedownTask): Promise<void> {
+  async openTakedown(task: TakedownTask, audit?: AuditEntry): Promise<void> {
     try {
       await this.db.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...keys.takedown(task.mediaId, task.publicationId), ...keys.openTakedown(task.dueDate, task.publicationId), entityType: 'Takedown', ...task },
-          ConditionExpression: 'attribute_not_exists(PK)',
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.table,
+                Item: { ...keys.takedown(task.mediaId, task.publicationId), ...keys.openTakedown(task.dueDate, task.publicationId), entityType: 'Takedown', ...task },
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+            ...(audit ? [auditPut(this.table, audit)] : []),
+          ],
         }),
       );
     } catch (err) {
@@ -261,49 +278,42 @@ export class MediaRepository {
     return (out.Items ?? []).map((i) => withoutKeys<TakedownTask>(i));
   }
 
+  async getTakedown(mediaId: string, publicationId: string): Promise<TakedownTask | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.takedown(mediaId, publicationId), ConsistentRead: true }));
+    return out.Item ? withoutKeys<TakedownTask>(out.Item) : undefined;
+  }
+
   /** Marks a takedown done; false when there is no such open task. */
-  async completeTakedown(mediaId: string, publicationId: string, doneBy: string, doneAt: string): Promise<boolean> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: keys.takedown(mediaId, publicationId),
-          UpdateExpression: 'SET doneAt = :at, doneBy = :by REMOVE GSI1PK, GSI1SK',
-          ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(doneAt)',
-          ExpressionAttributeValues: { ':at': doneAt, ':by': doneBy },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionFailure(err)) return false;
-      throw err;
-    }
+  async completeTakedown(mediaId: string, publicationId: string, doneBy: string, doneAt: string, audit?: AuditEntry): Promise<boolean> {
+    return this.conditionalUpdate(
+      {
+        Key: keys.takedown(mediaId, publicationId),
+        UpdateExpression: 'SET doneAt = :at, doneBy = :by REMOVE GSI1PK, GSI1SK',
+        ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(doneAt)',
+        ExpressionAttributeValues: { ':at': doneAt, ':by': doneBy },
+      },
+      audit,
+    );
   }
 
   /** pending -> refused, due for clean-up today; false if it was no longer pending. */
-  async markRefused(item: MediaItem, refusal: Refusal, today: string): Promise<boolean> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: keys.media(item.mediaId),
-          UpdateExpression: 'SET #status = :refused, refusal = :refusal, dueDate = :today, GSI2SK = :g2sk',
-          ConditionExpression: '#status = :pending',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':refused': 'refused',
-            ':pending': 'pending',
-            ':refusal': refusal,
-            ':today': today,
-            ':g2sk': keys.due(today, item.mediaId).GSI2SK,
-          },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionFailure(err)) return false;
-      throw err;
-    }
+  async markRefused(item: MediaItem, refusal: Refusal, today: string, audit?: AuditEntry): Promise<boolean> {
+    return this.conditionalUpdate(
+      {
+        Key: keys.media(item.mediaId),
+        UpdateExpression: 'SET #status = :refused, refusal = :refusal, dueDate = :today, GSI2SK = :g2sk',
+        ConditionExpression: '#status = :pending',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':refused': 'refused',
+          ':pending': 'pending',
+          ':refusal': refusal,
+          ':today': today,
+          ':g2sk': keys.due(today, item.mediaId).GSI2SK,
+        },
+      },
+      audit,
+    );
   }
 
   /**
@@ -311,7 +321,7 @@ export class MediaRepository {
    * links' details go; each depiction link stays as a pointer to the tombstone. Idempotent:
    * an item already replaced is left as it is.
    */
-  async replaceByTombstone(item: MediaItem, tombstone: Tombstone): Promise<void> {
+  async replaceByTombstone(item: MediaItem, tombstone: Tombstone, audit?: AuditEntry): Promise<void> {
     try {
       await this.db.send(
         new TransactWriteCommand({
@@ -325,6 +335,7 @@ export class MediaRepository {
                 Item: { ...keys.depiction(childId, item.mediaId), entityType: 'Depiction', childId, mediaId: item.mediaId, deleted: true },
               },
             })),
+            ...(audit ? [auditPut(this.table, audit)] : []),
           ],
         }),
       );
@@ -379,22 +390,11 @@ export class MediaRepository {
     return { items, more: out.LastEvaluatedKey !== undefined };
   }
 
-  /** Records the issue of download URLs, for the audit trail. */
-  async recordAccess(record: AccessRecord): Promise<void> {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: { ...keys.access(record.at, record.accessId), entityType: 'Access', ...record },
-        ConditionExpression: 'attribute_not_exists(PK)',
-      }),
-    );
-  }
-
   /**
    * Records a publication and marks the item published, in one transaction, only while the item
    * is available and recorded for publication. Returns false when that no longer holds.
    */
-  async publish(publication: Publication): Promise<boolean> {
+  async publish(publication: Publication, audit?: AuditEntry): Promise<boolean> {
     try {
       await this.db.send(
         new TransactWriteCommand({
@@ -416,6 +416,7 @@ export class MediaRepository {
                 ConditionExpression: 'attribute_not_exists(PK)',
               },
             },
+            ...(audit ? [auditPut(this.table, audit)] : []),
           ],
         }),
       );

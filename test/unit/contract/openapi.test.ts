@@ -76,7 +76,7 @@ describe('problem codes', () => {
 
   it('lists every code the code base can answer', () => {
     const found = new Set<string>();
-    const patterns = [/(?:Forbidden|NotFound|Conflict|Unauthorized)Error\(\s*'([a-z0-9_]+)'/g, /refuse\(\{ code: '([a-z0-9_]+)'/g, /problem\(\d{3}, '([a-z0-9_]+)'/g, /code: '([a-z0-9_]+)'/g];
+    const patterns = [/(?:Forbidden|NotFound|Conflict|Unauthorized|ServiceUnavailable)Error\(\s*'([a-z0-9_]+)'/g, /refuse\(\{ code: '([a-z0-9_]+)'/g, /problem\(\d{3}, '([a-z0-9_]+)'/g, /code: '([a-z0-9_]+)'/g];
     for (const file of [...sources(path.join(root, 'functions')), path.join(root, 'local', 'server.ts')]) {
       if (file.includes(`${path.sep}contract${path.sep}`)) continue;
       const text = readFileSync(file, 'utf8');

@@ -10,6 +10,7 @@ import { deleteMediaItem } from '../../../functions/media/service';
 import { MediaStore } from '../../../functions/shared/media-store';
 import { MediaRepository, type MediaItem } from '../../../functions/shared/repositories/media';
 import type { Runtime } from '../../../functions/shared/runtime';
+import { systemContext } from '../../../functions/shared/audit';
 
 const s3 = mockClient(S3Client);
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -34,10 +35,12 @@ const item: MediaItem = {
   createdAt: '2026-02-10T10:00:00.000Z',
 };
 
+const CTX = systemContext('sweep', 'req-1');
+
 function runtime(): Runtime {
   const store = new MediaStore(new S3Client({ region: 'eu-central-1' }), 'bucket', 300);
   const media = new MediaRepository(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-central-1' })), 'table');
-  return { store: () => store, media, now: () => new Date('2029-02-10T03:00:00Z') } as unknown as Runtime;
+  return { store: () => store, media, now: () => new Date('2029-02-10T03:00:00Z'), newId: () => 'entry-1' } as unknown as Runtime;
 }
 
 beforeEach(() => {
@@ -47,23 +50,28 @@ beforeEach(() => {
 
 test('a partial DeleteObjects failure throws and leaves the metadata in place', async () => {
   s3.on(DeleteObjectsCommand).resolves({ Errors: [{ Key: 'media/m1', Code: 'InternalError', Message: 'try again' }] });
-  await expect(deleteMediaItem(runtime(), item, 'retention')).rejects.toThrow(/could not delete 1 object/);
+  await expect(deleteMediaItem(runtime(), item, 'retention', CTX)).rejects.toThrow(/could not delete 1 object/);
   expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
 });
 
 test('objects that are already gone (removed by the lifecycle rule) are not an error', async () => {
   s3.on(DeleteObjectsCommand).resolves({ Errors: [{ Key: 'uploads/m1', Code: 'NoSuchKey' }] });
   ddb.on(TransactWriteCommand).resolves({});
-  await deleteMediaItem(runtime(), item, 'retention');
+  await deleteMediaItem(runtime(), item, 'retention', CTX);
   const write = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
   expect(write[1]?.Put?.Item).toMatchObject({ SK: 'TOMBSTONE', mediaId: 'm1', reason: 'retention', childIds: ['c1', 'c2'] });
   expect(Object.keys(write[1]!.Put!.Item!).sort()).toEqual(['PK', 'SK', 'childIds', 'deletedAt', 'entityType', 'mediaId', 'reason']);
+  // The deletion's audit entry is in the same transaction: no tombstone without it.
+  expect(write.at(-1)?.Put?.Item).toMatchObject({
+    entityType: 'AuditPending',
+    entry: { action: 'media.deleted', mediaId: 'm1', childIds: ['c1', 'c2'], details: { reason: 'retention' }, actor: { userId: 'system:sweep', role: 'system' }, requestId: 'req-1' },
+  });
 });
 
 test('every object of the item is asked for, the upload and the media copy', async () => {
   s3.on(DeleteObjectsCommand).resolves({});
   ddb.on(TransactWriteCommand).resolves({});
-  await deleteMediaItem(runtime(), item, 'deleted_by_staff');
+  await deleteMediaItem(runtime(), item, 'deleted_by_staff', CTX);
   const keys = s3.commandCalls(DeleteObjectsCommand)[0]!.args[0].input.Delete!.Objects!.map((o) => o.Key).sort();
   expect(keys).toEqual(['media/m1', 'uploads/m1']);
 });
@@ -74,11 +82,11 @@ test('a second run after the metadata was already replaced is a no-op (idempoten
     new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: [{ Code: 'ConditionalCheckFailed' }] }),
   );
   ddb.on(GetCommand).resolves({ Item: { PK: 'MEDIA#m1', SK: 'TOMBSTONE', mediaId: 'm1', reason: 'retention', deletedAt: 'x', childIds: [] } });
-  await expect(deleteMediaItem(runtime(), item, 'retention')).resolves.toBeUndefined();
+  await expect(deleteMediaItem(runtime(), item, 'retention', CTX)).resolves.toBeUndefined();
 });
 
 test('DynamoDB throttling on the metadata write propagates, so the caller retries', async () => {
   s3.on(DeleteObjectsCommand).resolves({});
   ddb.on(TransactWriteCommand).rejects(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
-  await expect(deleteMediaItem(runtime(), item, 'retention')).rejects.toThrow('throttled');
+  await expect(deleteMediaItem(runtime(), item, 'retention', CTX)).rejects.toThrow('throttled');
 });
