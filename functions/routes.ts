@@ -39,6 +39,15 @@ export const ROUTES: readonly RouteDefinition[] = [
   { method: 'POST', path: '/media/{mediaId}/publications', handler: 'usage/publish' },
   { method: 'GET', path: '/takedowns', handler: 'usage/list-takedowns' },
   { method: 'POST', path: '/media/{mediaId}/takedowns/{publicationId}/done', handler: 'usage/complete-takedown' },
+  { method: 'POST', path: '/children/{childId}/requests', handler: 'rights/create-request' },
+  { method: 'GET', path: '/children/{childId}/requests', handler: 'rights/list-child-requests' },
+  { method: 'POST', path: '/children/{childId}/requests/{requestId}/decline', handler: 'rights/decline-request' },
+  { method: 'GET', path: '/requests', handler: 'rights/list-open-requests' },
+  { method: 'POST', path: '/children/{childId}/export', handler: 'rights/export-child' },
+  { method: 'POST', path: '/children/{childId}/erasure', handler: 'rights/erase-child' },
+  { method: 'GET', path: '/children/{childId}/audit', handler: 'audit/child-trail' },
+  { method: 'GET', path: '/media/{mediaId}/audit', handler: 'audit/media-trail' },
+  { method: 'GET', path: '/audit/verify', handler: 'audit/verify' },
 ];
 
 /** GET routes that still write: each issued download URL is recorded as an access. */
@@ -49,6 +58,9 @@ export const OBJECT_CREATED_HANDLER = 'media/object-created';
 
 /** Invoked by the table's stream for new ledger events: propagates withdrawals to footage (SPEC 5). */
 export const WITHDRAWAL_STREAM_HANDLER = 'withdrawal/on-ledger-change';
+
+/** Invoked by the table's stream for new pending audit entries: links them into the hash chain (SPEC 7). */
+export const AUDIT_CHAIN_HANDLER = 'audit/chain';
 
 /** Invoked daily by a schedule: deletes what retention or withdrawal says must go (SPEC 6). */
 export const SWEEP_HANDLER = 'retention/sweep';

@@ -55,7 +55,7 @@ async function append(rt: Runtime, principal: Principal, requestId: string, chil
     channel: event.recordedBy.channel,
     noticeVersion: event.noticeVersion,
     ...(event.recordedBy.formReference ? { formReference: event.recordedBy.formReference } : {}),
-  });
+  }, event.at);
   const updated = await rt.ledger.appendDecision(event, child, audit);
   return { status: 201, body: { event, consents: consentsOf(rt, updated, principal, new Date(event.at)) } };
 }

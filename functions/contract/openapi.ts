@@ -8,6 +8,7 @@ import { ROUTES, handlerId } from '../routes';
 import { PROBLEM_CODES } from './codes';
 import { OPERATIONS, type Operation } from './operations';
 import { problem } from './responses';
+import { childExportV1 } from '../rights/export-format';
 
 type Json = Record<string, unknown>;
 
@@ -166,11 +167,13 @@ export function buildOpenApiDocument(version: string): Json {
       { name: 'admin', description: 'Groups, guardians, staff and children' },
       { name: 'media', description: 'Roster, uploads and media items' },
       { name: 'usage', description: 'Feed, coaching library, downloads, publications and takedowns' },
+      { name: 'rights', description: 'Access and erasure requests, the export, the erasure' },
+      { name: 'audit', description: 'The audit trail and its verification' },
     ],
     paths,
     components: {
       securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A Cognito access token' } },
-      schemas: { Problem: jsonSchema(problem, 'output') },
+      schemas: { Problem: jsonSchema(problem, 'output'), ChildExportV1: jsonSchema(childExportV1, 'output') },
     },
   };
 }

@@ -6,7 +6,9 @@
 import type * as z from 'zod';
 import { specs as admin } from '../admin/specs';
 import { specs as consent } from '../consent/specs';
+import { specs as audit } from '../audit/specs';
 import { specs as media } from '../media/specs';
+import { specs as rights } from '../rights/specs';
 import type { EndpointSpec } from '../shared/spec';
 import { specs as usage } from '../usage/specs';
 import * as r from './responses';
@@ -91,6 +93,37 @@ const publicationExample = {
   reference: 'https://example.org/nieuws/zomerfeest',
   publishedAt: '2026-09-16T10:00:00.000Z',
   publishedBy: 'admin-hanna',
+};
+
+const requestExample = {
+  requestId: '4c1e7d2a',
+  childId: 'child-sam',
+  type: 'access',
+  status: 'open',
+  receivedAt: '2026-09-15T08:30:00.000Z',
+  recordedAt: '2026-09-15T08:30:00.000Z',
+  requestedBy: { userId: 'guardian-anna', role: 'guardian' },
+  channel: 'app',
+  dueDate: '2026-10-13',
+  overdue: false,
+};
+const exportedExample = {
+  request: { ...requestExample, status: 'fulfilled', fulfilledAt: '2026-09-15T08:30:02.000Z' },
+  export: { url: 'https://…', expiresAt: '2026-09-15T08:35:02.000Z', format: 'beeldtoestemming.child-export', formatVersion: 1, size: 48211, items: 12, downloads: 9 },
+};
+const auditExample = {
+  entryId: '0d3b6f52',
+  at: '2026-09-15T08:30:00.000Z',
+  action: 'consent.decided',
+  actor: { userId: 'guardian-anna', role: 'guardian' },
+  requestId: '2f6d3c4e-8a1b-4c7d-9e0f-123456789abc',
+  childIds: ['child-sam'],
+  details: { eventId: '01J8Z6Q6W9K1', purpose: 'publication', decision: 'granted', decidedBy: 'guardian:guardian-anna', channel: 'app', noticeVersion: '2026-09' },
+  month: '2026-09',
+  seq: 1207,
+  prevHash: '9b1f…',
+  hash: 'e4a0…',
+  chainedAt: '2026-09-15T08:30:01.000Z',
 };
 
 export const OPERATIONS: Record<string, Operation> = {
@@ -283,5 +316,75 @@ export const OPERATIONS: Record<string, Operation> = {
     summary: 'Mark a live publication taken down',
     success: [ok(r.takedownDone, 'Done', { mediaId: mediaExample.mediaId, publicationId: '9f1c2d3e', done: true })],
     errors: { 400: INVALID, 404: ['takedown_not_found'] },
+  },
+  'rights/create-request': {
+    spec: s(rights['create-request']),
+    summary: 'Record an access or erasure request about a child; due in four weeks',
+    description:
+      'A guardian with parental authority, the child from 16, or the admin (who may give `receivedAt` for a request received by letter, mail or phone). ' +
+      'An open request of the same type is answered (200) instead of adding another.',
+    success: [created(r.dataSubjectRequest, 'The request', requestExample), ok(r.dataSubjectRequest, 'The open request of this type that already exists', requestExample)],
+    errors: { 400: INVALID, 403: ['no_parental_authority', 'rights_from_16'], 404: ['child_not_found'], 409: ['child_erased'] },
+    requestExample: { type: 'erasure' },
+  },
+  'rights/list-child-requests': {
+    spec: s(rights['list-child-requests']),
+    summary: 'The access and erasure requests about a child, with due dates',
+    success: [ok(r.childRequests, 'The requests', { childId: 'child-sam', requests: [requestExample] })],
+    errors: { 400: INVALID, 403: ['no_parental_authority', 'rights_from_16'], 404: ['child_not_found'] },
+  },
+  'rights/decline-request': {
+    spec: s(rights['decline-request']),
+    summary: 'Decline an open request, with the reason given to the requester',
+    success: [ok(r.dataSubjectRequest, 'The declined request', { ...requestExample, status: 'declined', declinedAt: '2026-09-20T09:00:00.000Z', declineReason: 'Bewaarplicht' })],
+    errors: { 400: INVALID, 404: ['request_not_found'], 409: ['request_closed'] },
+    requestExample: { reason: 'De gegevens moeten wettelijk nog twee jaar bewaard worden.' },
+  },
+  'rights/list-open-requests': {
+    spec: s(rights['list-open-requests']),
+    summary: 'Open requests of every child, soonest due first (the four-week register)',
+    success: [ok(r.openRequests, 'A page; `cursor` when there is more', { requests: [requestExample] })],
+    errors: { 400: INVALID },
+  },
+  'rights/export-child': {
+    spec: s(rights['export-child']),
+    summary: 'Export everything held about a child as one JSON document, answering an access request',
+    description:
+      'A guardian with parental authority, the child from 16, or the admin (also for an erased child: what is kept). ' +
+      'The document (format ChildExportV1, see components) is stored for a day and reached by a short-lived URL; it holds short-lived URLs of the ' +
+      "child's footage, each of which is audited. A family's export names no other child or user and withholds files that also show " +
+      'children whose consent does not cover them. Answers the open access request named, or the oldest open one, or records a new one.',
+    success: [created(r.exported, 'The export', exportedExample)],
+    errors: { 400: INVALID, 403: ['no_parental_authority', 'rights_from_16'], 404: ['child_not_found', 'request_not_found'], 409: ['request_closed', 'request_wrong_type'], 503: ['audit_unavailable'] },
+    requestExample: {},
+  },
+  'rights/erase-child': {
+    spec: s(rights['erase-child']),
+    summary: "Erase a child: unpublished footage and the child's personal data go; what stays is documented",
+    description:
+      'Idempotent. 200 when the erasure completed within the request, 202 when the rest is left to calling again or to the next sweep ' +
+      '(the child is blocked from every use and hidden from everyone but the admin from the start). Answers the open erasure request named, ' +
+      'or the oldest open one, or records a new one.',
+    success: [ok(r.erasure, 'Erased', { childId: 'child-sam', status: 'completed', request: { ...requestExample, status: 'fulfilled' } }), { status: 202, description: 'Started; not yet complete', schema: r.erasure, example: { childId: 'child-sam', status: 'in_progress' } }],
+    errors: { 400: INVALID, 404: ['child_not_found', 'request_not_found'], 409: ['request_closed', 'request_wrong_type', 'child_erased'] },
+    requestExample: {},
+  },
+  'audit/child-trail': {
+    spec: s(audit['child-trail']),
+    summary: "The audit trail of a child, newest first (also after an erasure)",
+    success: [ok(r.childTrail, 'A page; `cursor` when there is more', { childId: 'child-sam', entries: [auditExample] })],
+    errors: { 400: INVALID, 404: ['child_not_found'] },
+  },
+  'audit/media-trail': {
+    spec: s(audit['media-trail']),
+    summary: 'The audit trail of a media item, newest first (also after its deletion)',
+    success: [ok(r.mediaTrail, 'A page; `cursor` when there is more', { mediaId: mediaExample.mediaId, entries: [{ ...auditExample, action: 'media.url_issued', mediaId: mediaExample.mediaId, details: { use: 'parent_information' } }] })],
+    errors: { 400: INVALID, 404: ['media_not_found'] },
+  },
+  'audit/verify': {
+    spec: s(audit['verify']),
+    summary: "Recompute a month's audit chain (default: this month) and report the first entry where it breaks",
+    success: [ok(r.verification, 'The verification', { month: '2026-09', checked: 1532, ok: true, pending: 0 })],
+    errors: { 400: INVALID },
   },
 };

@@ -204,3 +204,74 @@ export const takedowns = z.looseObject({
   ),
 });
 export const takedownDone = z.looseObject({ mediaId: z.string(), publicationId: z.string(), done: z.literal(true) });
+
+export const dataSubjectRequest = z.looseObject({
+  requestId: z.string(),
+  childId: z.string(),
+  type: z.enum(['access', 'erasure']),
+  status: z.enum(['open', 'fulfilled', 'declined']),
+  receivedAt: instant,
+  recordedAt: instant,
+  requestedBy: z.looseObject({ userId: z.string(), role: z.string() }),
+  channel: z.enum(['app', 'recorded_by_admin']),
+  dueDate: date.meta({ description: 'Four weeks after `receivedAt`' }),
+  overdue: z.boolean(),
+  fulfilledAt: instant.optional(),
+  declinedAt: instant.optional(),
+  declineReason: z.string().optional(),
+});
+export const childRequests = z.looseObject({ childId: z.string(), requests: z.array(dataSubjectRequest) });
+export const openRequests = z.looseObject({ requests: z.array(dataSubjectRequest), cursor: z.string().optional() });
+export const exported = z.looseObject({
+  request: dataSubjectRequest,
+  export: z.looseObject({
+    url: z.string().meta({ description: 'A short-lived URL of the JSON document (OpenAPI component ChildExportV1)' }),
+    expiresAt: instant,
+    format: z.literal('beeldtoestemming.child-export'),
+    formatVersion: z.number().int(),
+    size: z.number().int(),
+    items: z.number().int(),
+    downloads: z.number().int(),
+  }),
+});
+export const erasure = z.looseObject({
+  childId: z.string(),
+  status: z.enum(['completed', 'in_progress']).meta({ description: '`in_progress`: the rest is done by calling again or by the next sweep' }),
+  request: dataSubjectRequest.optional(),
+});
+const auditLink = z.looseObject({
+  entryId: z.string(),
+  at: instant,
+  action: z.string(),
+  actor: z.looseObject({ userId: z.string(), role: z.string() }),
+  requestId: z.string(),
+  childIds: z.array(z.string()),
+  mediaId: z.string().optional(),
+  details: z.record(z.string(), z.unknown()).optional(),
+  month: z.string(),
+  seq: z.number().int(),
+  prevHash: z.string(),
+  hash: z.string(),
+  chainedAt: instant,
+});
+const trail = {
+  entries: z.array(auditLink),
+  missing: z.array(z.looseObject({ month: z.string(), seq: z.number().int() })).optional().meta({ description: 'Entries the trail points to that are gone: a sign of tampering' }),
+  cursor: z.string().optional(),
+};
+export const childTrail = z.looseObject({ childId: z.string(), ...trail });
+export const mediaTrail = z.looseObject({ mediaId: z.string(), ...trail });
+export const verification = z.looseObject({
+  month: z.string(),
+  checked: z.number().int(),
+  ok: z.boolean(),
+  firstBreak: z
+    .looseObject({
+      month: z.string(),
+      seq: z.number().int(),
+      entryId: z.string().optional(),
+      problem: z.enum(['hash_mismatch', 'prev_hash_mismatch', 'seq_gap', 'wrong_month', 'head_mismatch']),
+    })
+    .optional(),
+  pending: z.number().int().meta({ description: 'Entries written but not yet linked into a chain' }),
+});

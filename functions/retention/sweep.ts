@@ -13,6 +13,7 @@ import { logger } from '../shared/logger';
 import { deleteMediaItem } from '../shared/media-deletion';
 import type { DeletionReason } from '../shared/repositories/media';
 import type { Runtime } from '../shared/runtime';
+import { runErasure } from '../rights/erasure';
 import { propagateWithdrawal } from '../withdrawal/service';
 
 /** The stream normally propagates within seconds; the sweep only takes over after this. */
@@ -42,6 +43,8 @@ export interface SweepReport {
   pendingWithdrawals: string[];
   /** Audit entries this run linked into their chains (the stream's chainer normally has). */
   auditLinked: number;
+  /** Erasures that had stopped halfway and were completed by this run (children's ids). */
+  erasuresCompleted: string[];
 }
 
 export async function runSweep(rt: Runtime, options: SweepOptions = {}): Promise<SweepReport> {
@@ -58,6 +61,7 @@ export async function runSweep(rt: Runtime, options: SweepOptions = {}): Promise
     planned: [],
     pendingWithdrawals: [],
     auditLinked: 0,
+    erasuresCompleted: [],
   };
   const attempts = options.attempts ?? 3;
   const ctx = systemContext('sweep', options.requestId ?? rt.newId());
@@ -74,6 +78,18 @@ export async function runSweep(rt: Runtime, options: SweepOptions = {}): Promise
       report.withdrawalsPropagated++;
     } catch (err) {
       report.failures.push({ mediaId: `withdrawal:${event.eventId}`, error: (err as Error).name ?? 'Error' });
+    }
+  }
+  // Erasures an admin started that did not finish (a timeout, a failure): completed here (SPEC §7).
+  for await (const childId of rt.erasure.unfinished(today)) {
+    if (options.dryRun) {
+      report.erasuresCompleted.push(childId);
+      continue;
+    }
+    try {
+      if ((await runErasure(rt, childId, ctx)) === 'completed') report.erasuresCompleted.push(childId);
+    } catch (err) {
+      report.failures.push({ mediaId: `erasure:${childId}`, error: (err as Error).name ?? 'Error' });
     }
   }
   for await (const indexed of rt.media.dueUpTo(today)) {
@@ -122,6 +138,7 @@ export async function runSweep(rt: Runtime, options: SweepOptions = {}): Promise
     dryRun: options.dryRun === true,
     examined: report.examined,
     withdrawalsPropagated: report.withdrawalsPropagated,
+    erasuresCompleted: report.erasuresCompleted.length,
     deleted: report.deleted,
     purposesDropped: report.purposesDropped,
     auditLinked: report.auditLinked,

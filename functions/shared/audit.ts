@@ -83,17 +83,18 @@ export interface AuditLink extends AuditEntry {
   chainedAt: string;
 }
 
-/** Builds an entry at the runtime's `now`. */
+/** Builds an entry; `at` is the action's own instant when it has one (a ledger event's), else the runtime's `now`. */
 export function auditEntry(
   rt: Pick<Runtime, 'now' | 'newId'>,
   ctx: AuditContext,
   action: AuditAction,
   subject: { childIds?: readonly string[]; mediaId?: string },
   details?: AuditDetails,
+  at?: string,
 ): AuditEntry {
   return {
     entryId: rt.newId(),
-    at: rt.now().toISOString(),
+    at: at ?? rt.now().toISOString(),
     action,
     actor: { userId: ctx.userId, role: ctx.role },
     requestId: ctx.requestId,

@@ -58,6 +58,16 @@ export const keys = {
   /** The audit trail of a child or an item: one reference per linked entry, in the subject's own partition. */
   auditRef: (subjectPk: string, at: string, entryId: string) => ({ PK: subjectPk, SK: `AUDIT#${at}#${entryId}` }),
   auditRefPrefix: 'AUDIT#',
+  /** A data-subject request about a child (access or erasure); indexed by due date while it is open. */
+  request: (childId: string, requestId: string) => ({ PK: `CHILD#${childId}`, SK: `REQUEST#${requestId}` }),
+  requestPrefix: 'REQUEST#',
+  openRequest: (dueDate: string, requestId: string) => ({ GSI1PK: 'REQUESTS#OPEN', GSI1SK: `${dueDate}#${requestId}` }),
+  /** An erasure that started and is not finished: found by the sweep through `GSI2PK = ERASE`. */
+  erasing: (childId: string) => ({ PK: `CHILD#${childId}`, SK: 'ERASING' }),
+  erasingIndex: (date: string, childId: string) => ({ GSI2PK: 'ERASE', GSI2SK: `${date}#${childId}` }),
+  /** What stays of an erased child instead of its profile. */
+  erased: (childId: string) => ({ PK: `CHILD#${childId}`, SK: 'ERASED' }),
+  guardianLinkPrefix: 'GUARDIAN#',
   /** A tablet's idempotency key, scoped to the staff member. */
   clientReference: (staffId: string, reference: string) => ({ PK: `STAFF#${staffId}`, SK: `CLIENTREF#${reference}` }),
 } as const;

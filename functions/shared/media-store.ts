@@ -67,9 +67,13 @@ export class MediaStore {
     };
   }
 
-  /** A short-lived GET URL for one object. */
-  async presignDownload(key: string, now: Date): Promise<{ url: string; expiresAt: string }> {
-    const url = await getSignedUrl(this.s3, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: this.urlTtlSeconds });
+  /** A short-lived GET URL for one object; with `filename`, browsers save it under that name. */
+  async presignDownload(key: string, now: Date, filename?: string): Promise<{ url: string; expiresAt: string }> {
+    const url = await getSignedUrl(
+      this.s3,
+      new GetObjectCommand({ Bucket: this.bucket, Key: key, ...(filename ? { ResponseContentDisposition: `attachment; filename="${filename}"` } : {}) }),
+      { expiresIn: this.urlTtlSeconds },
+    );
     return { url, expiresAt: new Date(now.getTime() + this.urlTtlSeconds * 1000).toISOString() };
   }
 

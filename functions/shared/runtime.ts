@@ -8,7 +8,9 @@ import { AuditRepository } from './repositories/audit';
 import { ChildrenRepository } from './repositories/children';
 import { ConsentLedgerRepository } from './repositories/consent-ledger';
 import { DirectoryRepository } from './repositories/directory';
+import { ErasureRepository } from './repositories/erasure';
 import { MediaRepository } from './repositories/media';
+import { RequestsRepository } from './repositories/requests';
 import { MediaStore, s3Client } from './media-store';
 
 export interface Runtime {
@@ -18,6 +20,8 @@ export interface Runtime {
   directory: DirectoryRepository;
   media: MediaRepository;
   audit: AuditRepository;
+  requests: RequestsRepository;
+  erasure: ErasureRepository;
   /** The footage bucket; throws when this function was deployed without one. */
   store: () => MediaStore;
   verify: TokenVerifier;
@@ -48,6 +52,8 @@ export function getRuntime(): Runtime {
       directory: new DirectoryRepository(db, config.TABLE_NAME),
       media: new MediaRepository(db, config.TABLE_NAME),
       audit: new AuditRepository(db, config.TABLE_NAME),
+      requests: new RequestsRepository(db, config.TABLE_NAME),
+      erasure: new ErasureRepository(db, config.TABLE_NAME),
       store: lazyStore(config),
       verify: createTokenVerifier({
         issuer: config.JWT_ISSUER,

@@ -33,8 +33,9 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ORGANISATION_TIME_ZONE } from '../../functions/domain/calendar';
 import { ROLES } from '../../functions/shared/auth';
-import { MEDIA_PREFIX, UPLOAD_PREFIX } from '../../functions/shared/bucket-layout';
+import { EXPORT_PREFIX, MEDIA_PREFIX, UPLOAD_PREFIX } from '../../functions/shared/bucket-layout';
 import {
+  AUDIT_CHAIN_HANDLER,
   OBJECT_CREATED_HANDLER,
   RECORDS_ACCESS,
   ROUTES,
@@ -44,7 +45,7 @@ import {
 } from '../../functions/routes';
 import type { OrganisationConfig } from '../config';
 import { Alerts } from '../constructs/alerts';
-import { AppFunction, type BucketGrant } from '../constructs/app-function';
+import { AppFunction, type BucketGrant, type IndexName } from '../constructs/app-function';
 import { ObjectCreatedNotification } from '../constructs/object-created-notification';
 import type { FootageBucketAttributes } from './data-stack';
 
@@ -68,6 +69,9 @@ const DELETE_FOOTAGE: readonly BucketGrant[] = [
   { prefix: MEDIA_PREFIX, actions: ['s3:DeleteObject'] },
 ];
 
+/** Erasing a child: its footage, and the export files of its access requests. */
+const ERASE_CHILD: readonly BucketGrant[] = [...DELETE_FOOTAGE, { prefix: EXPORT_PREFIX, actions: ['s3:DeleteObject'] }];
+
 /**
  * What each handler may do in the footage bucket, in one place. A handler listed with no grants
  * knows the bucket's name but may not touch it; a handler not listed gets neither. Every `media/`
@@ -85,12 +89,34 @@ export const BUCKET_ACCESS: Readonly<Record<string, readonly BucketGrant[]>> = {
   // A withdrawal deletes the unpublished items left without a purpose (SPEC §5); the sweep deletes
   // what is due (SPEC §6). Neither reads, writes or lists footage.
   [WITHDRAWAL_STREAM_HANDLER]: DELETE_FOOTAGE,
-  [SWEEP_HANDLER]: DELETE_FOOTAGE,
+  // The sweep also completes erasures that stopped halfway (SPEC §7).
+  [SWEEP_HANDLER]: ERASE_CHILD,
+  'rights/erase-child': ERASE_CHILD,
+  // Signs URLs of the child's footage, writes the export document and signs its URL.
+  'rights/export-child': [
+    { prefix: MEDIA_PREFIX, actions: ['s3:GetObject'] },
+    { prefix: EXPORT_PREFIX, actions: ['s3:PutObject', 's3:GetObject'] },
+  ],
   // Sign short-lived GET URLs for available footage; S3 authorises the download as this role.
   'usage/feed': [{ prefix: MEDIA_PREFIX, actions: ['s3:GetObject'] }],
   'usage/coaching': [{ prefix: MEDIA_PREFIX, actions: ['s3:GetObject'] }],
   'usage/download': [{ prefix: MEDIA_PREFIX, actions: ['s3:GetObject'] }],
 };
+
+/**
+ * Indexes a handler may Query besides GSI1: GSI2 holds the due items, withdrawals, erasures and
+ * audit entries waiting for the sweep and the chainer; the verification route counts the latter.
+ */
+export const INDEX_ACCESS: Readonly<Record<string, readonly IndexName[]>> = {
+  'audit/verify': ['GSI1', 'GSI2'],
+};
+
+/**
+ * Routes that may run longer than the default 10 seconds (the HTTP API waits at most 30): an
+ * export reads everything held about a child; an erasure stops after 20 seconds and leaves the
+ * rest to a retry or the sweep (functions/rights/erase-child.handler.ts).
+ */
+const LONG_ROUTES: readonly string[] = ['rights/export-child', 'rights/erase-child'];
 
 /** How long a pre-signed upload URL lives (functions/shared/config.ts allows 60-900): minutes, not hours. */
 export const UPLOAD_URL_TTL_SECONDS = 300;
@@ -139,6 +165,31 @@ export const WITHDRAWAL_STREAM = {
   // deploy, a replaced mapping) is still propagated. LATEST would skip those until the next sweep.
   // Reading a record twice is harmless: the handler is idempotent, as at-least-once delivery
   // demands anyway. Only applies when the mapping is created.
+  startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+} as const;
+
+/**
+ * Only new pending audit entries invoke the chainer (functions/audit/chain.handler.ts), which
+ * links them into the month's hash chain. The table's stream has two readers, this one and the
+ * withdrawal function: DynamoDB's advised maximum per shard.
+ */
+export const AUDIT_FILTER_PATTERN = {
+  eventName: ['INSERT'],
+  dynamodb: { NewImage: { entityType: { S: ['AuditPending'] } } },
+} as const;
+
+/**
+ * How the stream reaches the chainer. Up to 100 entries or one second per batch, so that busy
+ * moments link many entries per transaction. One invocation at a time (reserved concurrency 1):
+ * chainers would only race for the month's head. A throttled or failed batch is retried; after
+ * six hours its position goes to the dead-letter queue and an alarm fires. Nothing is lost
+ * meanwhile: the entries stay pending in the table, and the next batch or the daily sweep links them.
+ */
+export const AUDIT_STREAM = {
+  batchSize: 100,
+  maxBatchingWindow: Duration.seconds(1),
+  retryAttempts: 5,
+  maxRecordAge: Duration.hours(6),
   startingPosition: lambda.StartingPosition.TRIM_HORIZON,
 } as const;
 
@@ -225,6 +276,9 @@ export class ApiStack extends Stack {
   readonly objectCreatedDeadLetters: sqs.Queue;
   /** Where the withdrawal stream mapping reports a batch it gave up on. */
   readonly withdrawalDeadLetters: sqs.Queue;
+  /** Where the audit chainer's stream mapping reports a batch it gave up on. */
+  readonly auditDeadLetters: sqs.Queue;
+  readonly auditStream: lambda.EventSourceMapping;
   /** Sweep runs that could not be delivered, or failed after their retries. */
   readonly sweepDeadLetters: sqs.Queue;
   readonly withdrawalStream: lambda.EventSourceMapping;
@@ -347,7 +401,7 @@ export class ApiStack extends Stack {
       RETENTION_YEARS: JSON.stringify(config.retentionYears),
     };
 
-    const known = new Set([...ROUTES.map((r) => r.handler), OBJECT_CREATED_HANDLER, WITHDRAWAL_STREAM_HANDLER, SWEEP_HANDLER]);
+    const known = new Set([...ROUTES.map((r) => r.handler), OBJECT_CREATED_HANDLER, WITHDRAWAL_STREAM_HANDLER, AUDIT_CHAIN_HANDLER, SWEEP_HANDLER]);
     for (const handler of Object.keys(BUCKET_ACCESS)) {
       if (!known.has(handler)) throw new Error(`BUCKET_ACCESS names ${handler}, which is no handler of functions/routes.ts`);
     }
@@ -372,10 +426,14 @@ export class ApiStack extends Stack {
         environment,
         // Completing an upload reads a photo whole (up to 30 MB) to strip its location, or copies a
         // video (up to 2 GB); the HTTP API waits at most 30 seconds for any route.
-        ...(route.handler === 'media/complete-upload' ? { memorySize: 1024, timeout: Duration.seconds(29) } : {}),
+        ...(route.handler === 'media/complete-upload' || LONG_ROUTES.includes(route.handler) ? { memorySize: 1024, timeout: Duration.seconds(29) } : {}),
       });
       // A GET that issues download URLs records the access, so it writes.
-      fn.bindTable(props.table, route.method === 'GET' && !RECORDS_ACCESS.includes(route.handler) ? 'read' : 'readwrite');
+      fn.bindTable(
+        props.table,
+        route.method === 'GET' && !RECORDS_ACCESS.includes(route.handler) ? 'read' : 'readwrite',
+        INDEX_ACCESS[route.handler] ?? undefined,
+      );
       bindBucket(fn, route.handler);
       this.api.addRoutes({
         path: route.path,
@@ -450,6 +508,34 @@ export class ApiStack extends Stack {
     });
     this.functions[WITHDRAWAL_STREAM_HANDLER] = withdrawal;
 
+    // SPEC §7: links audit entries into the tamper-evident chain within seconds of being written.
+    // Reads and writes the table only (pending entries through GSI2). Messages of its queue name the
+    // stream, shard and sequence numbers of a failed batch; no record content.
+    this.auditDeadLetters = deadLetterQueue('AuditDeadLetters');
+    Validations.of(this.auditDeadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        "This queue is itself a dead-letter queue: the on-failure destination of the audit chainer's stream event source " +
+        'mapping. cdk-nag recognises a DLQ only by a queue redrive policy or a function DeadLetterConfig.',
+    });
+    const chainer = new AppFunction(this, handlerId(AUDIT_CHAIN_HANDLER), {
+      handler: AUDIT_CHAIN_HANDLER,
+      description: 'DynamoDB stream: links new audit entries into the hash chain',
+      environment,
+      memorySize: 512,
+      timeout: Duration.seconds(60),
+      reservedConcurrentExecutions: 1,
+    });
+    chainer.bindTable(props.table, 'readwrite', ['GSI2']);
+    this.auditStream = new lambda.EventSourceMapping(this, 'AuditStream', {
+      target: chainer.fn,
+      eventSourceArn: chainer.bindTableStream(props.table),
+      ...AUDIT_STREAM,
+      onFailure: new SqsDlq(this.auditDeadLetters),
+      filters: [lambda.FilterCriteria.filter(AUDIT_FILTER_PATTERN)],
+    });
+    this.functions[AUDIT_CHAIN_HANDLER] = chainer;
+
     // SPEC §6: the authority on retention, daily. Queries the due index GSI2 (never a Scan).
     // Messages of its queue hold the schedule's event (no input) with the request id and error
     // message of the failed run (counts, no ids of children); no personal data.
@@ -508,6 +594,12 @@ export class ApiStack extends Stack {
       this.withdrawalDeadLetters,
       'A batch of withdrawal events was not propagated to the footage, and the sweep will not do it. See the withdrawal ' +
         'function logs; the message names the stream records, readable for 24 hours after they were written. Propagate them by hand.',
+    );
+    this.alerts.deadLettersAlarm(
+      'AuditDeadLettersAlarm',
+      this.auditDeadLetters,
+      'Audit entries were not linked into the hash chain within six hours. They are kept, pending, in the table and the ' +
+        'daily sweep links them; see the audit chainer logs for why, and `GET /audit/verify` for how many are pending.',
     );
     this.alerts.deadLettersAlarm(
       'ObjectCreatedDeadLettersAlarm',

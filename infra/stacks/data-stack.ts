@@ -9,7 +9,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import type { Construct } from 'constructs';
-import { MEDIA_PREFIX, UPLOAD_PREFIX } from '../../functions/shared/bucket-layout';
+import { EXPORT_PREFIX, MEDIA_PREFIX, UPLOAD_PREFIX } from '../../functions/shared/bucket-layout';
 import { GLOBAL_INDEXES, TABLE_KEYS } from '../../functions/shared/table-design';
 import type { OrganisationConfig } from '../config';
 
@@ -26,6 +26,9 @@ export const PITR_RECOVERY_DAYS = 35;
 
 /** SPEC §6: "Uploads that never completed are removed within a day." S3 counts whole days. */
 export const UPLOAD_EXPIRY_DAYS = 1;
+
+/** Export documents live a day: long enough to fetch, as short as S3 lifecycle allows. */
+export const EXPORT_EXPIRY_DAYS = 1;
 
 /**
  * The lifecycle backstop for footage below the media prefix: the longest retention period of the
@@ -157,6 +160,13 @@ export class DataStack extends Stack {
           // Parts of an upload that never completed are stored (and billed) but invisible.
           id: 'abort-incomplete-multipart-uploads',
           abortIncompleteMultipartUploadAfter: Duration.days(UPLOAD_EXPIRY_DAYS),
+        },
+        {
+          // A data-subject export is a copy of everything held about a child: fetched right away
+          // through a URL of minutes, then gone. An erasure removes the child's exports at once.
+          id: 'expire-exports',
+          prefix: EXPORT_PREFIX,
+          expiration: Duration.days(EXPORT_EXPIRY_DAYS),
         },
         {
           id: 'expire-media-backstop',

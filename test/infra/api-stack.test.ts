@@ -2,7 +2,7 @@ import type { CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { Match } from 'aws-cdk-lib/assertions';
 import { ROLES } from '../../functions/shared/auth';
-import { OBJECT_CREATED_HANDLER, RECORDS_ACCESS, ROUTES, SWEEP_HANDLER, WITHDRAWAL_STREAM_HANDLER } from '../../functions/routes';
+import { AUDIT_CHAIN_HANDLER, OBJECT_CREATED_HANDLER, RECORDS_ACCESS, ROUTES, SWEEP_HANDLER, WITHDRAWAL_STREAM_HANDLER } from '../../functions/routes';
 import { API_THROTTLE } from '../../infra/stacks/api-stack';
 import { configWith, onlyResource, resourcesOf, synth, type Synthesized } from './support';
 
@@ -14,7 +14,7 @@ const resourcesOfStatement = (s: Statement) => (Array.isArray(s.Resource) ? s.Re
 const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'];
 const REQUIRED_ENV = ['TABLE_NAME', 'AGE_POLICY', 'NOTICE_VERSION', 'JWT_ISSUER', 'JWT_JWKS_URI', 'JWT_CLIENT_IDS', 'RETENTION_YEARS'];
 /** Every function of ours: one per route, and those invoked by S3, by the table's stream and by the schedule. */
-const HANDLERS = [...ROUTES.map((r) => r.handler), OBJECT_CREATED_HANDLER, WITHDRAWAL_STREAM_HANDLER, SWEEP_HANDLER];
+const HANDLERS = [...ROUTES.map((r) => r.handler), OBJECT_CREATED_HANDLER, WITHDRAWAL_STREAM_HANDLER, AUDIT_CHAIN_HANDLER, SWEEP_HANDLER];
 
 /**
  * What each function may do in the footage bucket, as `action prefix` pairs. Written out here on
@@ -25,7 +25,9 @@ const EXPECTED_S3: Record<string, string[]> = {
   'media/complete-upload': ['s3:DeleteObject uploads/', 's3:GetObject uploads/', 's3:PutObject media/'],
   'media/object-created': ['s3:DeleteObject uploads/', 's3:GetObject uploads/', 's3:PutObject media/'],
   'media/delete-media': ['s3:DeleteObject media/', 's3:DeleteObject uploads/'],
-  'retention/sweep': ['s3:DeleteObject media/', 's3:DeleteObject uploads/'],
+  'retention/sweep': ['s3:DeleteObject exports/', 's3:DeleteObject media/', 's3:DeleteObject uploads/'],
+  'rights/erase-child': ['s3:DeleteObject exports/', 's3:DeleteObject media/', 's3:DeleteObject uploads/'],
+  'rights/export-child': ['s3:GetObject exports/', 's3:GetObject media/', 's3:PutObject exports/'],
   'withdrawal/on-ledger-change': ['s3:DeleteObject media/', 's3:DeleteObject uploads/'],
   'usage/feed': ['s3:GetObject media/'],
   'usage/coaching': ['s3:GetObject media/'],
@@ -35,7 +37,7 @@ const EXPECTED_S3: Record<string, string[]> = {
 const MEDIA_HANDLERS = HANDLERS.filter(
   (h) =>
     h.startsWith('media/') ||
-    ['usage/feed', 'usage/coaching', 'usage/download', WITHDRAWAL_STREAM_HANDLER, SWEEP_HANDLER].includes(h),
+    ['usage/feed', 'usage/coaching', 'usage/download', 'rights/export-child', 'rights/erase-child', WITHDRAWAL_STREAM_HANDLER, SWEEP_HANDLER].includes(h),
 );
 
 /** Is this the Lambda function aws-cdk-lib adds to set bucket notifications (not one of ours)? */
@@ -244,6 +246,8 @@ describe('API stack', () => {
         'media/object-created',
         'media/roster',
         'retention/sweep',
+        'rights/erase-child',
+        'rights/export-child',
         'usage/coaching',
         'usage/download',
         'usage/feed',
@@ -317,22 +321,23 @@ describe('API stack', () => {
       for (const handler of HANDLERS) expect([handler, found[handler]]).toEqual([handler, EXPECTED_S3[handler] ?? []]);
     });
 
-    it('only create-upload and completion may write footage; only completion, delete-media, withdrawal and the sweep may delete it', () => {
+    it('only create-upload and completion may write footage (the export its documents); only completion, delete-media, withdrawal, erasure and the sweep may delete', () => {
       const holders = (action: string) =>
         statementsByHandler(dev)
           .filter(({ statements }) => statements.some((st) => actionsOf(st).includes(action)))
           .map((x) => x.handler)
           .sort();
 
-      expect(holders('s3:PutObject')).toEqual(['media/complete-upload', 'media/create-upload', 'media/object-created']);
+      expect(holders('s3:PutObject')).toEqual(['media/complete-upload', 'media/create-upload', 'media/object-created', 'rights/export-child']);
       expect(holders('s3:DeleteObject')).toEqual([
         'media/complete-upload',
         'media/delete-media',
         'media/object-created',
         'retention/sweep',
+        'rights/erase-child',
         'withdrawal/on-ledger-change',
       ]);
-      expect(holders('s3:GetObject')).toEqual(['media/complete-upload', 'media/object-created', 'usage/coaching', 'usage/download', 'usage/feed']);
+      expect(holders('s3:GetObject')).toEqual(['media/complete-upload', 'media/object-created', 'rights/export-child', 'usage/coaching', 'usage/download', 'usage/feed']);
     });
 
     it('no function has S3 wildcards, bucket-level actions or a grant on every object of the bucket', () => {
@@ -398,7 +403,7 @@ describe('API stack', () => {
       }
     });
 
-    it('index access is limited to Query on GSI1; only the sweep may also query the due index GSI2', () => {
+    it('index access is limited to Query on GSI1; only the sweep, the chainer and the audit verification may query GSI2', () => {
       const found: Record<string, string[]> = {};
       for (const { handler, statements } of statementsByHandler(dev)) {
         const onIndexes = statements.filter((s) => JSON.stringify(s.Resource).includes('/index/'));
@@ -407,11 +412,14 @@ describe('API stack', () => {
       }
 
       expect(Object.keys(found).sort()).toEqual([...HANDLERS].sort());
+      const expected: Record<string, string[]> = { [SWEEP_HANDLER]: ['GSI1', 'GSI2'], [AUDIT_CHAIN_HANDLER]: ['GSI2'], 'audit/verify': ['GSI1', 'GSI2'] };
       for (const handler of HANDLERS) {
-        expect([handler, found[handler]?.sort()]).toEqual([handler, handler === SWEEP_HANDLER ? ['GSI1', 'GSI2'] : ['GSI1']]);
+        expect([handler, found[handler]?.sort()]).toEqual([handler, expected[handler] ?? ['GSI1']]);
       }
-      // The same from the routes' side: no HTTP route reaches the due index.
-      for (const { statements } of statementsByRoute(dev)) expect(JSON.stringify(statements)).not.toContain('/index/GSI2');
+      // The same from the routes' side: only the admin's audit verification (which counts pending entries) reaches GSI2.
+      for (const { route, statements } of statementsByRoute(dev)) {
+        if (route.handler !== 'audit/verify') expect(JSON.stringify(statements)).not.toContain('/index/GSI2');
+      }
     });
 
     it('no role uses an AWS managed policy, aws-cdk-lib\'s notifications handler\'s neither', () => {
@@ -500,6 +508,13 @@ describe('API stack', () => {
     });
   });
 
+  /** The stream event source mapping that invokes a function (by its logical id). */
+  function mappingOf(s: Synthesized, functionId: string): Record<string, unknown> {
+    const found = resourcesOf(s.apiTemplate, 'AWS::Lambda::EventSourceMapping').filter(([, m]) => JSON.stringify(m.Properties?.FunctionName) === JSON.stringify({ Ref: functionId }));
+    expect(found).toHaveLength(1);
+    return found[0]?.[1].Properties ?? {};
+  }
+
   /** The policy statements of a function's role, by handler. */
   function statementsOf(s: Synthesized, handler: string): Statement[] {
     const fn = functionsByHandler(s)[handler]?.[1];
@@ -509,7 +524,7 @@ describe('API stack', () => {
 
   describe('withdrawal stream', () => {
     const withdrawalId = (s: Synthesized) => functionsByHandler(s)[WITHDRAWAL_STREAM_HANDLER]?.[0] as string;
-    const mapping = (s: Synthesized) => onlyResource(s.apiTemplate, 'AWS::Lambda::EventSourceMapping')[1].Properties ?? {};
+    const mapping = (s: Synthesized) => mappingOf(s, withdrawalId(s));
 
     it('the table\'s stream invokes the withdrawal function, and only for new consent events that withdraw', () => {
       const props = mapping(dev);
@@ -566,8 +581,40 @@ describe('API stack', () => {
       expect(Object.values(functionsByRoute(dev))).not.toContain(fn);
     });
 
-    it('only the withdrawal function is invoked by a stream', () => {
-      expect(resourcesOf(dev.apiTemplate, 'AWS::Lambda::EventSourceMapping')).toHaveLength(1);
+    it('only the withdrawal function and the audit chainer are invoked by a stream: two readers, the most DynamoDB advises', () => {
+      const targets = resourcesOf(dev.apiTemplate, 'AWS::Lambda::EventSourceMapping').map(([, m]) => m.Properties?.FunctionName);
+      expect(targets).toHaveLength(2);
+      expect(targets).toEqual(expect.arrayContaining([{ Ref: withdrawalId(dev) }, { Ref: functionsByHandler(dev)[AUDIT_CHAIN_HANDLER]?.[0] }]));
+    });
+  });
+
+  describe('audit chainer', () => {
+    const chainerId = (s: Synthesized) => functionsByHandler(s)[AUDIT_CHAIN_HANDLER]?.[0] as string;
+
+    it('the table\'s stream invokes the chainer for new pending audit entries only, batched', () => {
+      const props = mappingOf(dev, chainerId(dev));
+      const queueId = queueOf(dev, dev.api.auditDeadLetters);
+
+      expect(props.EventSourceArn).toEqual(mappingOf(dev, functionsByHandler(dev)[WITHDRAWAL_STREAM_HANDLER]?.[0] as string).EventSourceArn);
+      const filters = (props.FilterCriteria as { Filters: { Pattern: string }[] }).Filters;
+      expect(filters.map((f) => JSON.parse(f.Pattern))).toEqual([{ eventName: ['INSERT'], dynamodb: { NewImage: { entityType: { S: ['AuditPending'] } } } }]);
+      expect(props).toMatchObject({
+        BatchSize: 100,
+        MaximumBatchingWindowInSeconds: 1,
+        MaximumRetryAttempts: 5,
+        StartingPosition: 'TRIM_HORIZON',
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
+      });
+      expect(props.MaximumRecordAgeInSeconds).toBeLessThan(24 * 3600);
+      expectDeadLetterQueue(dev, queueId);
+    });
+
+    it('runs one at a time (chainers would only race for the head) and touches no footage', () => {
+      const fn = functionsByHandler(dev)[AUDIT_CHAIN_HANDLER]?.[1];
+
+      expect(fn?.Properties).toMatchObject({ ReservedConcurrentExecutions: 1, MemorySize: 512, Timeout: 60 });
+      expect(JSON.stringify(statementsOf(dev, AUDIT_CHAIN_HANDLER))).not.toContain('s3:');
+      expect(Object.values(functionsByRoute(dev))).not.toContain(fn);
     });
   });
 
@@ -663,7 +710,7 @@ describe('API stack', () => {
       const onQueues = alarms(dev).filter((a) => a.Properties.Namespace === 'AWS/SQS');
 
       expect(queues.sort()).toEqual(
-        [dev.api.objectCreatedDeadLetters, dev.api.withdrawalDeadLetters, dev.api.sweepDeadLetters].map((q) => queueOf(dev, q)).sort(),
+        [dev.api.objectCreatedDeadLetters, dev.api.withdrawalDeadLetters, dev.api.auditDeadLetters, dev.api.sweepDeadLetters].map((q) => queueOf(dev, q)).sort(),
       );
       expect(onQueues).toHaveLength(queues.length);
       for (const queueId of queues) {

@@ -1,5 +1,5 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { MEDIA_PREFIX, UPLOAD_PREFIX } from '../../functions/shared/bucket-layout';
+import { EXPORT_PREFIX, MEDIA_PREFIX, UPLOAD_PREFIX } from '../../functions/shared/bucket-layout';
 import { GLOBAL_INDEXES, GSI2, TABLE_KEYS } from '../../functions/shared/table-design';
 import { PITR_RECOVERY_DAYS } from '../../infra/stacks/data-stack';
 import { configWith, onlyResource, resourcesOf, synth, type Synthesized } from './support';
@@ -212,6 +212,12 @@ describe('data stack', () => {
       ]);
       expect(abort[0]?.Prefix).toBeUndefined();
       expect(abort[0]?.Filter).toBeUndefined();
+    });
+
+    it('expires data-subject exports (a copy of everything held about a child) after a day', () => {
+      for (const s of [dev, prod]) {
+        expect(rulesOf(footage(s)).filter((r) => r.Prefix === EXPORT_PREFIX)).toEqual([expect.objectContaining({ Status: 'Enabled', ExpirationInDays: 1 })]);
+      }
     });
 
     it('expires media as a backstop no later than three years (1095 days) after upload', () => {

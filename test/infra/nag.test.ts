@@ -47,6 +47,7 @@ describe('cdk-nag AwsSolutions', () => {
     expect([...new Set(found.map((a) => a.id))].sort()).toEqual([
       'AwsSolutions-COG2',
       'AwsSolutions-IAM5[Resource::*]',
+      `AwsSolutions-IAM5[Resource::${bucketArn}/exports/*]`,
       `AwsSolutions-IAM5[Resource::${bucketArn}/media/*]`,
       `AwsSolutions-IAM5[Resource::${bucketArn}/uploads/*]`,
       'AwsSolutions-S1',
@@ -63,6 +64,8 @@ describe('cdk-nag AwsSolutions', () => {
       'MediaDeleteMedia',
       'MediaObjectCreated',
       'RetentionSweep',
+      'RightsEraseChild',
+      'RightsExportChild',
       'UsageCoaching',
       'UsageDownload',
       'UsageFeed',
@@ -74,7 +77,8 @@ describe('cdk-nag AwsSolutions', () => {
     ]);
     // "Has no DLQ" only on the queue that is one: the stream mapping's on-failure destination,
     // which cdk-nag does not recognise as a DLQ (it does recognise a function's DeadLetterConfig).
-    expect(found.filter((x) => x.id === 'AwsSolutions-SQS3').map((x) => x.path)).toEqual([
+    expect(found.filter((x) => x.id === 'AwsSolutions-SQS3').map((x) => x.path).sort()).toEqual([
+      `${deployment.api.stackName}/AuditDeadLetters`,
       `${deployment.api.stackName}/WithdrawalDeadLetters`,
     ]);
   });

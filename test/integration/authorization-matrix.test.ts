@@ -188,6 +188,47 @@ const CASES: Case[] = [
     expect: only({ admin: 404 }),
   },
   {
+    route: 'POST /children/{childId}/requests',
+    request: (f) => ({ method: 'POST', path: `/children/${f.childId}/requests`, body: { type: 'access' } }),
+    // The child is 13: its guardians exercise its rights until 16. The admin (asked after the
+    // guardian) is answered with the guardian's request, still open: 200, not a second one.
+    expect: only({ guardian: 201, otherGuardian: 404, guardianWithoutAuthority: 403, child: 403, otherChild: 404, admin: 200 }),
+  },
+  {
+    route: 'GET /children/{childId}/requests',
+    request: (f) => ({ method: 'GET', path: `/children/${f.childId}/requests` }),
+    expect: only({ guardian: 200, otherGuardian: 404, guardianWithoutAuthority: 403, child: 403, otherChild: 404, admin: 200 }),
+  },
+  {
+    route: 'POST /children/{childId}/requests/{requestId}/decline',
+    // No such request: the admin learns that (404); everyone else is refused by role.
+    request: (f) => ({ method: 'POST', path: `/children/${f.childId}/requests/none/decline`, body: { reason: 'matrix' } }),
+    expect: only({ admin: 404 }),
+  },
+  { route: 'GET /requests', request: () => ({ method: 'GET', path: '/requests' }), expect: only({ admin: 200 }) },
+  {
+    route: 'POST /children/{childId}/export',
+    request: (f) => ({ method: 'POST', path: `/children/${f.childId}/export`, body: {} }),
+    expect: only({ guardian: 201, otherGuardian: 404, guardianWithoutAuthority: 403, child: 403, otherChild: 404, admin: 201 }),
+  },
+  {
+    route: 'POST /children/{childId}/erasure',
+    fresh: true,
+    request: (f) => ({ method: 'POST', path: `/children/${f.childId}/erasure`, body: {} }),
+    expect: only({ admin: 200 }),
+  },
+  {
+    route: 'GET /children/{childId}/audit',
+    request: (f) => ({ method: 'GET', path: `/children/${f.childId}/audit` }),
+    expect: only({ admin: 200 }),
+  },
+  {
+    route: 'GET /media/{mediaId}/audit',
+    request: (f) => ({ method: 'GET', path: `/media/${f.availableId}/audit` }),
+    expect: only({ admin: 200 }),
+  },
+  { route: 'GET /audit/verify', request: () => ({ method: 'GET', path: '/audit/verify' }), expect: only({ admin: 200 }) },
+  {
     route: 'DELETE /children/{childId}/guardians/{guardianId}',
     fresh: true,
     request: (f) => ({ method: 'DELETE', path: `/children/${f.childId}/guardians/${f.guardianId}` }),

@@ -63,3 +63,11 @@ function check(key: string, schema: Json, what: string, contentType: string | nu
     throw new Error(`contract: ${what}, body does not match the document: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 2000)}`);
   }
 }
+
+/** Validates a value against a schema of the document's components (e.g. the export format); throws with ajv's errors. */
+export function assertMatchesComponent(name: string, value: unknown): void {
+  const schema = (doc.components.schemas as Json)[name] as Json | undefined;
+  if (!schema) throw new Error(`contract: no component ${name}`);
+  const validate = validator(`component ${name}`, schema);
+  if (!validate(value)) throw new Error(`contract: not a valid ${name}: ${ajv.errorsText(validate.errors)}`);
+}

@@ -14,6 +14,7 @@ import { runSweep } from '../../functions/retention/sweep';
 import { documentClient } from '../../functions/shared/dynamo';
 import { MediaStore, s3Client } from '../../functions/shared/media-store';
 import { AuditRepository } from '../../functions/shared/repositories/audit';
+import { ErasureRepository } from '../../functions/shared/repositories/erasure';
 import { MediaRepository, type MediaItem } from '../../functions/shared/repositories/media';
 import type { Runtime } from '../../functions/shared/runtime';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, ensureBucket, ensureTable, localS3Client } from '../../local/storage';
@@ -49,7 +50,8 @@ test('killed at any step and run again, the sweep deletes exactly what is due an
       const store = new MediaStore(s3Client(s3Endpoint()), bucket, 300);
       const sweepDay = day(sweepOffset);
       const audit = new AuditRepository(documentClient(endpoint()), table);
-      const rt = { media, audit, store: () => store, newId: () => randomUUID(), now: () => new Date(startOfAmsterdamDay(sweepDay).getTime() + 3 * 3600_000) } as unknown as Runtime;
+      const erasure = new ErasureRepository(documentClient(endpoint()), table);
+      const rt = { media, audit, erasure, store: () => store, newId: () => randomUUID(), now: () => new Date(startOfAmsterdamDay(sweepDay).getTime() + 3 * 3600_000) } as unknown as Runtime;
 
       const items: MediaItem[] = [];
       for (const spec of specs) {

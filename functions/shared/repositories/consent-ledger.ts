@@ -136,6 +136,11 @@ export class ConsentLedgerRepository {
     return next ? { events, cursor: next } : { events };
   }
 
+  /** The whole ledger, in ledger order. */
+  async all(childId: string): Promise<ConsentEvent[]> {
+    return this.until(childId, new Date('9999-12-31T23:59:59.999Z'));
+  }
+
   /** The whole ledger up to (and including) `until`, for evaluation at a past instant. */
   async until(childId: string, until: Date): Promise<ConsentEvent[]> {
     const pk = keys.child(childId).PK;

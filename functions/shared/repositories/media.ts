@@ -9,6 +9,7 @@ import { nextSweepDate } from '../../domain/retention';
 import type { Channel } from '../../domain/channels';
 import type { Purpose } from '../../domain/purposes';
 import { auditPut, type AuditEntry } from '../audit';
+import { batchGetAll } from '../dynamo';
 import { keys, withoutKeys } from '../keys';
 import { GSI1, GSI2 } from '../table-design';
 import { isConditionFailure } from './children';
@@ -445,6 +446,50 @@ export class MediaRepository {
 
   async clearPendingPropagation(eventId: string): Promise<void> {
     await this.db.send(new DeleteCommand({ TableName: this.table, Key: keys.pendingPropagation(eventId) }));
+  }
+
+  /** Items by id (live ones; absent ids are left out), read in batches. */
+  async getMany(mediaIds: readonly string[]): Promise<MediaItem[]> {
+    return (await batchGetAll(this.db, this.table, [...new Set(mediaIds)].map((id) => keys.media(id)))).map(itemFrom);
+  }
+
+  /** Tombstones by media id (absent ids are left out), read in batches. */
+  async tombstones(mediaIds: readonly string[]): Promise<Tombstone[]> {
+    return (await batchGetAll(this.db, this.table, [...new Set(mediaIds)].map((id) => keys.tombstone(id)))).map((i) => withoutKeys<Tombstone>(i));
+  }
+
+  /** An item's takedown tasks, open and done. */
+  async takedownsOf(mediaId: string): Promise<TakedownTask[]> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': keys.media(mediaId).PK, ':prefix': 'TAKEDOWN#' },
+      }),
+    );
+    return (out.Items ?? []).map((i) => withoutKeys<TakedownTask>(i));
+  }
+
+  /**
+   * Erasure (SPEC section 6): the child's id leaves the tombstone of a deleted item, and the
+   * child's pointer to it goes. Idempotent; retried when the tombstone changed meanwhile.
+   */
+  async forgetChildInTombstone(mediaId: string, childId: string): Promise<void> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const tombstone = await this.getTombstone(mediaId);
+      if (tombstone?.childIds.includes(childId)) {
+        const updated = await this.conditionalUpdate({
+          Key: keys.tombstone(mediaId),
+          UpdateExpression: 'SET childIds = :remaining',
+          ConditionExpression: 'childIds = :current',
+          ExpressionAttributeValues: { ':remaining': tombstone.childIds.filter((c) => c !== childId), ':current': tombstone.childIds },
+        });
+        if (!updated) continue;
+      }
+      await this.db.send(new DeleteCommand({ TableName: this.table, Key: keys.depiction(childId, mediaId) }));
+      return;
+    }
+    throw new Error(`tombstone ${mediaId} kept changing while a child was erased from it`);
   }
 
   /** Ids of the items depicting a child (live and deleted), a page at a time. */

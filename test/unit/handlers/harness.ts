@@ -50,8 +50,13 @@ export const conflict = () =>
     CancellationReasons: [{ Code: 'None' }, { Code: 'TransactionConflict' }],
   });
 
-/** Registers the issuer and loads the handler; call at the top of a test file. */
+/** Registers the issuer and loads the decision handler; call at the top of a test file. */
 export function useDecisionHandler(extraEnv: Record<string, string> = {}): void {
+  useHandler('consent/record-decision', extraEnv);
+}
+
+/** Registers the issuer and loads the handler of `module` (below functions/); call at the top of a test file. */
+export function useHandler(module: string, extraEnv: Record<string, string> = {}): void {
 beforeAll(async () => {
   issuer = await startLocalIssuer({ port: await freePort() });
   Object.assign(process.env, {
@@ -65,7 +70,7 @@ beforeAll(async () => {
     AWS_SECRET_ACCESS_KEY: 'x',
     ...extraEnv,
   });
-  ({ handler } = await import('../../../functions/consent/record-decision.handler'));
+  ({ handler } = await import(`../../../functions/${module}.handler`));
 });
 afterAll(async () => {
   await issuer.stop();

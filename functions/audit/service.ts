@@ -1,0 +1,45 @@
+/**
+ * Reading the audit trail (SPEC section 7): the trail of a child or of a media item, newest first,
+ * page by page, also after the child was erased or the item deleted; and the verification of a
+ * month's chain.
+ */
+import { chainMonth } from '../domain/audit-chain';
+import { NotFoundError, childNotFound } from '../shared/errors';
+import type { AuditSubject } from '../shared/repositories/audit';
+import type { Runtime } from '../shared/runtime';
+
+const mediaNotFound = () => new NotFoundError('media_not_found', 'No such media item');
+
+/** A subject exists for the trail when it exists now, existed (erased, deleted) or has entries. */
+async function known(rt: Runtime, subject: AuditSubject): Promise<boolean> {
+  if (subject.kind === 'child') {
+    if ((await rt.children.get(subject.childId)) || (await rt.erasure.erased(subject.childId))) return true;
+  } else if ((await rt.media.get(subject.mediaId)) || (await rt.media.getTombstone(subject.mediaId))) {
+    return true;
+  }
+  return rt.audit.hasTrail(subject);
+}
+
+/** The admin reads who did what to a child's data or an item, newest first. */
+export async function trail(rt: Runtime, subject: AuditSubject, query: { cursor?: string | undefined; limit?: number | undefined }) {
+  if (!(await known(rt, subject))) throw subject.kind === 'child' ? childNotFound() : mediaNotFound();
+  const page = await rt.audit.trail(subject, query.cursor, query.limit ?? 50);
+  return {
+    ...(subject.kind === 'child' ? { childId: subject.childId } : { mediaId: subject.mediaId }),
+    entries: page.entries,
+    ...(page.missing.length ? { missing: page.missing } : {}),
+    ...(page.cursor ? { cursor: page.cursor } : {}),
+  };
+}
+
+/**
+ * Recomputes a month's chain (default: the current month) and reports the first link where it
+ * breaks, with the number of entries still waiting to be linked.
+ */
+export async function verify(rt: Runtime, month?: string) {
+  const which = month ?? chainMonth(rt.now().toISOString());
+  const report = await rt.audit.verifyMonth(which);
+  let pending = 0;
+  for await (const _entry of rt.audit.pending()) pending++;
+  return { ...report, pending };
+}

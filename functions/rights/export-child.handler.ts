@@ -1,0 +1,13 @@
+import { endpoint, wrap } from '../shared/http';
+import { getRuntime } from '../shared/runtime';
+import { specs } from './specs';
+import { exportChild } from './service';
+
+const rt = getRuntime();
+
+export const lambdaHandler = endpoint(
+  rt.verify,
+  specs['export-child'],
+  ({ principal, params, body, requestId }) => exportChild(rt, principal, requestId, params.childId, body),
+);
+export const handler = wrap(lambdaHandler);

@@ -1,0 +1,245 @@
+/**
+ * Rights of the data subject (SPEC section 7): requests with their four-week due date, the export
+ * of everything held about a child, and the register of open requests for the admin. Erasure is
+ * in `erasure.ts`.
+ */
+import { amsterdamDate, nextDay } from '../domain/calendar';
+import { evaluateConsent, type ConsentVerdict } from '../domain/consent';
+import { auditEntry, callerContext, recordIssuedUrls, type AuditContext } from '../shared/audit';
+import type { Principal } from '../shared/auth';
+import { exportKey } from '../shared/bucket-layout';
+import { consentsOf } from '../shared/child-view';
+import { childForCaller } from '../shared/access';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError, childNotFound } from '../shared/errors';
+import { childFacts, type ChildRecord } from '../shared/repositories/children';
+import type { ErasedRecord } from '../shared/repositories/erasure';
+import type { DataSubjectRequest, RequestType } from '../shared/repositories/requests';
+import type { Runtime } from '../shared/runtime';
+import { downloadable, presentExport, type HeldItem } from './export';
+import { EXPORT_FORMAT, EXPORT_FORMAT_VERSION } from './export-format';
+import type { CreateRequestBody } from './schema';
+
+/** "Verzoeken worden binnen vier weken beantwoord" (the seeds): the due date is four weeks after receipt. */
+export const ANSWER_WITHIN_DAYS = 28;
+
+/** From this age the child exercises its own rights (and sees its own data); before, its guardians do. */
+export const OWN_RIGHTS_FROM_AGE = 16;
+
+export const requestNotFound = () => new NotFoundError('request_not_found', 'No such request for this child');
+
+function addDays(date: string, days: number): string {
+  let d = date;
+  for (let i = 0; i < days; i++) d = nextDay(d);
+  return d;
+}
+
+export function dueDateOf(receivedAt: string): string {
+  return addDays(amsterdamDate(new Date(receivedAt)), ANSWER_WITHIN_DAYS);
+}
+
+/** A request as the API shows it: with whether it is overdue today. */
+export function requestView(rt: Pick<Runtime, 'now'>, r: DataSubjectRequest) {
+  return { ...r, overdue: r.status === 'open' && amsterdamDate(rt.now()) > r.dueDate };
+}
+
+export interface Subject {
+  childId: string;
+  child?: ChildRecord;
+  erased?: ErasedRecord;
+}
+
+/**
+ * Who may exercise a child's rights: a guardian with parental authority, the child itself from 16,
+ * and the admin (who also reaches what is left of an erased child). Anyone else who may not know
+ * the child gets 404.
+ */
+export async function subjectForCaller(rt: Runtime, principal: Principal, childId: string): Promise<Subject> {
+  if (principal.role === 'admin') {
+    const child = await rt.children.get(childId);
+    if (child) return { childId, child };
+    const erased = await rt.erasure.erased(childId);
+    if (erased) return { childId, erased };
+    throw childNotFound();
+  }
+  const child = await childForCaller(rt, principal, childId, 'read');
+  if (principal.role === 'guardian' && !child.guardians[principal.userId]?.parentalAuthority) {
+    throw new ForbiddenError('no_parental_authority', 'Only a guardian with parental authority can exercise the child\'s rights');
+  }
+  if (principal.role === 'child') {
+    const verdict = evaluateConsent(childFacts(child), child.consent, rt.now(), rt.config.AGE_POLICY);
+    if (verdict.age < OWN_RIGHTS_FROM_AGE) {
+      throw new ForbiddenError('rights_from_16', 'Children exercise these rights themselves from the age of 16; their guardians do before');
+    }
+  }
+  return { childId, child };
+}
+
+function newRequest(rt: Runtime, ctx: AuditContext, childId: string, type: RequestType, receivedAt?: string): DataSubjectRequest {
+  const now = rt.now().toISOString();
+  const received = receivedAt ? new Date(receivedAt).toISOString() : now;
+  return {
+    requestId: rt.newId(),
+    childId,
+    type,
+    status: 'open',
+    receivedAt: received,
+    recordedAt: now,
+    requestedBy: { userId: ctx.userId, role: ctx.role },
+    channel: ctx.role === 'admin' ? 'recorded_by_admin' : 'app',
+    dueDate: dueDateOf(received),
+  };
+}
+
+/**
+ * A guardian with authority, the child from 16 or the admin records an access or erasure request.
+ * An open request of the same type is answered instead of adding another. The admin may give when
+ * a letter or call was received (`receivedAt`): the four weeks count from then.
+ */
+export async function createRequest(rt: Runtime, principal: Principal, requestId: string, childId: string, body: CreateRequestBody) {
+  if (body.receivedAt && principal.role !== 'admin') throw new ValidationError('receivedAt', 'can only be given by the admin');
+  if (body.receivedAt && Date.parse(body.receivedAt) > rt.now().getTime()) throw new ValidationError('receivedAt', 'must not be in the future');
+  const subject = await subjectForCaller(rt, principal, childId);
+  if (!subject.child) throw new ConflictError('child_erased', 'The child was erased; what is kept can be exported by the admin');
+  const open = (await rt.requests.ofChild(childId)).find((r) => r.status === 'open' && r.type === body.type);
+  if (open) return { status: 200, body: requestView(rt, open) };
+  const ctx = callerContext(principal, requestId);
+  const request = newRequest(rt, ctx, childId, body.type, body.receivedAt);
+  await rt.requests.create(request, auditEntry(rt, ctx, 'request.created', { childIds: [childId] }, { requestId: request.requestId, type: request.type }));
+  return { status: 201, body: requestView(rt, request) };
+}
+
+/** The requests about a child, oldest first. */
+export async function childRequests(rt: Runtime, principal: Principal, childId: string) {
+  await subjectForCaller(rt, principal, childId);
+  return { childId, requests: (await rt.requests.ofChild(childId)).map((r) => requestView(rt, r)) };
+}
+
+/** The admin's register: open requests of every child, soonest due first. */
+export async function openRequests(rt: Runtime, query: { cursor?: string | undefined; limit?: number | undefined }) {
+  const page = await rt.requests.open(query.cursor, query.limit ?? 50);
+  return { requests: page.requests.map((r) => requestView(rt, r)), ...(page.cursor ? { cursor: page.cursor } : {}) };
+}
+
+/** The admin declines an open request, with the reason the requester is told. */
+export async function declineRequest(rt: Runtime, principal: Principal, requestId: string, childId: string, id: string, reason: string) {
+  const request = await rt.requests.get(childId, id);
+  if (!request) throw requestNotFound();
+  if (request.status !== 'open') throw new ConflictError('request_closed', `The request was ${request.status} already`);
+  const ctx = callerContext(principal, requestId);
+  const now = rt.now().toISOString();
+  const audit = auditEntry(rt, ctx, 'request.declined', { childIds: [childId] }, { requestId: id, type: request.type });
+  if (!(await rt.requests.decline(request, now, principal.userId, reason, audit))) throw new ConflictError('request_closed', 'The request was closed meanwhile');
+  return requestView(rt, { ...request, status: 'declined', declinedAt: now, declinedBy: principal.userId, declineReason: reason });
+}
+
+/** The open request of `type` an answer fulfils: the one named, or the oldest open one, or none (a new one is recorded). */
+export async function requestToAnswer(rt: Runtime, childId: string, type: RequestType, named?: string): Promise<DataSubjectRequest | undefined> {
+  if (named) {
+    const request = await rt.requests.get(childId, named);
+    if (!request) throw requestNotFound();
+    if (request.type !== type) throw new ConflictError('request_wrong_type', `The request is an ${request.type} request`);
+    if (request.status !== 'open') throw new ConflictError('request_closed', `The request was ${request.status} already`);
+    return request;
+  }
+  return (await rt.requests.ofChild(childId)).find((r) => r.status === 'open' && r.type === type);
+}
+
+/** Everything the table holds about the child, gathered for an export. */
+async function gather(rt: Runtime, subject: Subject) {
+  const { childId } = subject;
+  const live: string[] = [];
+  const deleted: string[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await rt.media.idsDepicting(childId, start);
+    for (const { mediaId, deleted: gone } of page.ids) (gone ? deleted : live).push(mediaId);
+    start = page.next;
+  } while (start);
+  const [ledger, items, tombstones, trail, requests] = await Promise.all([
+    rt.ledger.all(childId),
+    rt.media.getMany(live),
+    rt.media.tombstones(deleted),
+    rt.audit.fullTrail({ kind: 'child', childId }),
+    rt.requests.ofChild(childId),
+  ]);
+  const held: HeldItem[] = await Promise.all(
+    items
+      .sort((a, b) => (a.recordedAt < b.recordedAt ? -1 : a.recordedAt > b.recordedAt ? 1 : 0))
+      .map(async (item) => ({
+        item,
+        publications: item.published ? await rt.media.publications(item.mediaId) : [],
+        takedowns: item.published ? await rt.media.takedownsOf(item.mediaId) : [],
+      })),
+  );
+  return { ledger, held, tombstones: tombstones.filter((t) => t.childIds.includes(childId)), audit: trail.entries.reverse(), requests };
+}
+
+/**
+ * Exports everything held about a child as one JSON document (format version 1), and answers the
+ * access request. Steps: check who asks; find the open access request it answers (or record a new
+ * one); gather the records; decide per item whether the audience gets its file; record the issue of
+ * those download URLs in the audit trail before any is handed out; store the document under
+ * `exports/` (expired after a day); close the request with its audit entry; answer with a
+ * short-lived URL of the document.
+ */
+export async function exportChild(rt: Runtime, principal: Principal, requestId: string, childId: string, body: { requestId?: string | undefined }) {
+  const subject = await subjectForCaller(rt, principal, childId);
+  const ctx = callerContext(principal, requestId);
+  const existing = await requestToAnswer(rt, childId, 'access', body.requestId);
+  const request = existing ?? newRequest(rt, ctx, childId, 'access');
+  const now = rt.now();
+  const data = await gather(rt, subject);
+
+  const verdicts = new Map<string, ConsentVerdict>();
+  const depicted = [...new Set(data.held.flatMap((h) => h.item.childIds))];
+  for (const c of await rt.children.getMany(depicted)) verdicts.set(c.childId, evaluateConsent(childFacts(c), c.consent, now, rt.config.AGE_POLICY));
+  const withheld = new Map<string, 'not_available' | 'depicts_other_children'>();
+  const given = data.held.filter(({ item }) => {
+    const answer = downloadable(principal.role, childId, item, (id) => verdicts.get(id));
+    if (answer !== 'ok') withheld.set(item.mediaId, answer);
+    return answer === 'ok';
+  });
+  const store = rt.store();
+  const downloads = new Map(await Promise.all(given.map(async ({ item }) => [item.mediaId, await store.presignDownload(item.objectKey ?? '', now)] as const)));
+  await recordIssuedUrls(rt, ctx, given.map((h) => h.item), 'access_request');
+
+  // The document names the request it answers, as answered (the record is written last).
+  const fulfilled = { status: 'fulfilled' as const, at: now.toISOString(), by: principal.userId };
+  const answered: DataSubjectRequest = { ...request, status: 'fulfilled', fulfilledAt: fulfilled.at, fulfilledBy: fulfilled.by };
+  const requests = [...data.requests.filter((r) => r.requestId !== request.requestId), answered];
+  const document = presentExport(
+    {
+      childId,
+      exportedAt: now.toISOString(),
+      exportedBy: { userId: principal.userId, role: principal.role === 'admin' ? 'admin' : principal.role === 'child' ? 'child' : 'guardian' },
+      requestId: request.requestId,
+      ...(subject.child ? { child: subject.child, consentsNow: consentsOf(rt, subject.child, principal, now) } : {}),
+      ...(subject.erased ? { erased: subject.erased } : {}),
+      ledger: data.ledger,
+      items: data.held,
+      tombstones: data.tombstones,
+      audit: data.audit,
+      requests,
+    },
+    withheld,
+    downloads,
+  );
+  const key = exportKey(request.requestId);
+  const bytes = new TextEncoder().encode(JSON.stringify(document, null, 2));
+  await store.put(key, bytes, 'application/json');
+  const link = await store.presignDownload(key, now, `export-${childId}-${amsterdamDate(now)}.json`);
+
+  const audit = auditEntry(rt, ctx, 'child.exported', { childIds: [childId] }, { requestId: request.requestId, items: document.media.length, downloads: downloads.size });
+  if (existing) {
+    if (!(await rt.requests.fulfil(existing, fulfilled, audit))) throw new ConflictError('request_closed', 'The request was closed meanwhile');
+  } else {
+    await rt.requests.create(answered, audit);
+  }
+  return {
+    status: 201,
+    body: {
+      request: requestView(rt, answered),
+      export: { ...link, format: EXPORT_FORMAT, formatVersion: EXPORT_FORMAT_VERSION, size: bytes.length, items: document.media.length, downloads: downloads.size },
+    },
+  };
+}

@@ -1,0 +1,182 @@
+/**
+ * The erasure of a child (SPEC section 7) as stored state: a marker while it runs (which the sweep
+ * finds if a run stopped halfway), and afterwards what stays instead of the child's profile.
+ * Every step is a conditional or idempotent write, so an erasure can be run again at any point.
+ */
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { PublicationEvidence } from '../../domain/erasure';
+import { auditPut, type AuditEntry } from '../audit';
+import { keys, primaryKey, withoutKeys } from '../keys';
+import { GSI2 } from '../table-design';
+import { isConditionFailure, type ChildRecord } from './children';
+
+/** Written when an erasure starts, removed when it is finished. */
+export interface ErasingMarker {
+  childId: string;
+  requestId: string;
+  startedAt: string;
+  startedBy: string;
+  /** The child's groups when the erasure started: their membership items go too. */
+  groupIds: string[];
+  /** Kept publications and the consent events behind each (functions/domain/erasure.ts). */
+  evidence: PublicationEvidence[];
+}
+
+/** What stays of an erased child: no name, no birth date, no groups, no guardians. */
+export interface ErasedRecord {
+  childId: string;
+  status: 'erased';
+  erasedAt: string;
+  requestId: string;
+  evidence: PublicationEvidence[];
+}
+
+export class ErasureRepository {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async marker(childId: string): Promise<ErasingMarker | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.erasing(childId), ConsistentRead: true }));
+    return out.Item ? withoutKeys<ErasingMarker>(out.Item) : undefined;
+  }
+
+  async erased(childId: string): Promise<ErasedRecord | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.erased(childId), ConsistentRead: true }));
+    return out.Item ? withoutKeys<ErasedRecord>(out.Item) : undefined;
+  }
+
+  /**
+   * Starts an erasure, all or nothing: the child is marked (no new use from today: its enrolment
+   * ends today unless it ended before), the marker is written, with the request when it is new
+   * and the audit entry. False when an erasure of this child had already started.
+   */
+  async start(child: ChildRecord, marker: ErasingMarker, today: string, extra: readonly Record<string, unknown>[], audit: AuditEntry): Promise<boolean> {
+    const endDate = child.status === 'ended' && child.endDate && child.endDate < today ? child.endDate : today;
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.table,
+                Key: keys.child(child.childId),
+                UpdateExpression: 'SET erasure = :erasure, #status = :ended, endDate = :endDate, updatedAt = :now',
+                ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(erasure)',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: {
+                  ':erasure': { requestId: marker.requestId, startedAt: marker.startedAt },
+                  ':ended': 'ended',
+                  ':endDate': endDate,
+                  ':now': marker.startedAt,
+                },
+              },
+            },
+            {
+              Put: {
+                TableName: this.table,
+                Item: { ...keys.erasing(child.childId), ...keys.erasingIndex(today, child.childId), entityType: 'Erasing', ...marker },
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+            ...extra,
+            auditPut(this.table, audit),
+          ] as NonNullable<TransactWriteCommand['input']['TransactItems']>,
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof TransactionCanceledException && (err.CancellationReasons ?? [])[0]?.Code === 'ConditionalCheckFailed') return false;
+      throw err;
+    }
+  }
+
+  /** Children whose erasure started on or before `date` and is not finished: never a Scan. */
+  async *unfinished(date: string): AsyncGenerator<string> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: GSI2.indexName,
+          KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK <= :hi',
+          ExpressionAttributeValues: { ':pk': keys.erasingIndex('', '').GSI2PK, ':hi': `${date}#~` },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) yield String(item.childId);
+      start = out.LastEvaluatedKey;
+    } while (start);
+  }
+
+  /** The keys of the items in the child's partition under a prefix (guardian links, ledger events). */
+  async keysUnder(childId: string, prefix: string): Promise<{ PK: string; SK: string; item: Record<string, unknown> }[]> {
+    const found: { PK: string; SK: string; item: Record<string, unknown> }[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': keys.child(childId).PK, ':prefix': prefix },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) found.push({ PK: String(item.PK), SK: String(item.SK), item });
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return found;
+  }
+
+  /** Deletes items by key; deleting what is already gone is not an error. */
+  async deleteAll(itemKeys: readonly { PK: string; SK: string }[]): Promise<void> {
+    for (let i = 0; i < itemKeys.length; i += 10) {
+      await Promise.all(itemKeys.slice(i, i + 10).map((k) => this.db.send(new DeleteCommand({ TableName: this.table, Key: primaryKey(k) }))));
+    }
+  }
+
+  /**
+   * Replaces the child's profile (name, birth date, groups, guardians, consent projection) by the
+   * erased record, conditional on the erasure having started. Already replaced: nothing to do.
+   */
+  async replaceProfile(record: ErasedRecord): Promise<void> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Delete: { TableName: this.table, Key: keys.child(record.childId), ConditionExpression: 'attribute_exists(erasure)' } },
+            { Put: { TableName: this.table, Item: { ...keys.erased(record.childId), entityType: 'ErasedChild', ...record } } },
+          ],
+        }),
+      );
+    } catch (err) {
+      if (isConditionFailure(err) && (await this.erased(record.childId))) return;
+      throw err;
+    }
+  }
+
+  /**
+   * Finishes the erasure: removes the marker and closes the request, with the audit entry, all
+   * or nothing. False when it was finished already.
+   */
+  async finish(childId: string, closeRequest: Record<string, unknown> | undefined, audit: AuditEntry): Promise<boolean> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Delete: { TableName: this.table, Key: keys.erasing(childId), ConditionExpression: 'attribute_exists(PK)' } },
+            ...(closeRequest ? [closeRequest] : []),
+            auditPut(this.table, audit),
+          ] as NonNullable<TransactWriteCommand['input']['TransactItems']>,
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof TransactionCanceledException && (err.CancellationReasons ?? [])[0]?.Code === 'ConditionalCheckFailed') return false;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * Data-subject requests (SPEC section 7): access and erasure requests about a child, with when
+ * they were received, who asked, their four-week due date and how they were answered. Kept in the
+ * child's partition (also after an erasure: they show the request was answered), and indexed by
+ * due date while open.
+ */
+import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { auditPut, type AuditEntry } from '../audit';
+import { decodeCursor, encodeCursor } from '../cursor';
+import { keys, withoutKeys } from '../keys';
+import { GSI1 } from '../table-design';
+import { isConditionFailure } from './children';
+
+export const REQUEST_TYPES = ['access', 'erasure'] as const;
+export type RequestType = (typeof REQUEST_TYPES)[number];
+export type RequestStatus = 'open' | 'fulfilled' | 'declined';
+
+export interface DataSubjectRequest {
+  requestId: string;
+  childId: string;
+  type: RequestType;
+  status: RequestStatus;
+  /** When the organisation received the request: the four weeks count from here. */
+  receivedAt: string;
+  /** When it was entered: equal to `receivedAt` in the app, later when the admin records a letter or a call. */
+  recordedAt: string;
+  /** Who asked in the app, or the admin who recorded the request. */
+  requestedBy: { userId: string; role: string };
+  channel: 'app' | 'recorded_by_admin';
+  /** The last day to answer (Amsterdam date): four weeks after it was received. */
+  dueDate: string;
+  fulfilledAt?: string;
+  fulfilledBy?: string;
+  declinedAt?: string;
+  declinedBy?: string;
+  declineReason?: string;
+}
+
+export class RequestsRepository {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  private item(request: DataSubjectRequest) {
+    return {
+      ...keys.request(request.childId, request.requestId),
+      ...(request.status === 'open' ? keys.openRequest(request.dueDate, request.requestId) : {}),
+      entityType: 'DataSubjectRequest',
+      ...request,
+    };
+  }
+
+  /** The write of a new request, for a transaction of the caller. */
+  put(request: DataSubjectRequest) {
+    return { Put: { TableName: this.table, Item: this.item(request), ConditionExpression: 'attribute_not_exists(PK)' } };
+  }
+
+  /** Stores a new request (open, or answered at once) with its audit entry. */
+  async create(request: DataSubjectRequest, audit: AuditEntry): Promise<void> {
+    await this.db.send(new TransactWriteCommand({ TransactItems: [this.put(request), auditPut(this.table, audit)] }));
+  }
+
+  async get(childId: string, requestId: string): Promise<DataSubjectRequest | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.request(childId, requestId), ConsistentRead: true }));
+    return out.Item ? withoutKeys<DataSubjectRequest>(out.Item) : undefined;
+  }
+
+  /** Every request about a child, oldest first. */
+  async ofChild(childId: string): Promise<DataSubjectRequest[]> {
+    const found: DataSubjectRequest[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': keys.child(childId).PK, ':prefix': keys.requestPrefix },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      found.push(...(out.Items ?? []).map((i) => withoutKeys<DataSubjectRequest>(i)));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return found.sort((a, b) => (a.receivedAt < b.receivedAt ? -1 : a.receivedAt > b.receivedAt ? 1 : 0));
+  }
+
+  /** Open requests of every child, soonest due first, a page at a time. */
+  async open(cursor: string | undefined, limit: number): Promise<{ requests: DataSubjectRequest[]; cursor?: string }> {
+    const pk = keys.openRequest('', '').GSI1PK;
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: GSI1.indexName,
+        KeyConditionExpression: 'GSI1PK = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ExclusiveStartKey: decodeCursor(cursor, { GSI1PK: pk }),
+        Limit: limit,
+      }),
+    );
+    const next = encodeCursor(out.LastEvaluatedKey);
+    return { requests: (out.Items ?? []).map((i) => withoutKeys<DataSubjectRequest>(i)), ...(next ? { cursor: next } : {}) };
+  }
+
+  /** The update that closes an open request (fulfilled or declined), for a transaction of the caller. */
+  close(request: DataSubjectRequest, outcome: { status: 'fulfilled'; at: string; by: string } | { status: 'declined'; at: string; by: string; reason: string }) {
+    const fields =
+      outcome.status === 'fulfilled'
+        ? { fulfilledAt: outcome.at, fulfilledBy: outcome.by }
+        : { declinedAt: outcome.at, declinedBy: outcome.by, declineReason: outcome.reason };
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = { ':new': outcome.status, ':open': 'open' };
+    const sets = Object.entries(fields).map(([k, v]) => {
+      names[`#${k}`] = k;
+      values[`:${k}`] = v;
+      return `#${k} = :${k}`;
+    });
+    return {
+      Update: {
+        TableName: this.table,
+        Key: keys.request(request.childId, request.requestId),
+        UpdateExpression: `SET #status = :new, ${sets.join(', ')} REMOVE GSI1PK, GSI1SK`,
+        ConditionExpression: '#status = :open',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      },
+    };
+  }
+
+  /** Closes an open request with its audit entry; false when it was no longer open. */
+  private async closeWith(request: DataSubjectRequest, outcome: Parameters<RequestsRepository['close']>[1], audit: AuditEntry): Promise<boolean> {
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: [this.close(request, outcome), auditPut(this.table, audit)] }));
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  async fulfil(request: DataSubjectRequest, outcome: { status: 'fulfilled'; at: string; by: string }, audit: AuditEntry): Promise<boolean> {
+    return this.closeWith(request, outcome, audit);
+  }
+
+  async decline(request: DataSubjectRequest, at: string, by: string, reason: string, audit: AuditEntry): Promise<boolean> {
+    return this.closeWith(request, { status: 'declined', at, by, reason }, audit);
+  }
+}

@@ -1,0 +1,268 @@
+/**
+ * The audit trail on the real engines (SPEC section 7): every kind of action leaves an entry with
+ * who, what, which child or item, when and the request; the admin reads a child's or an item's
+ * trail page by page; an entry edited, removed or cut off in DynamoDB Local directly is found by
+ * the admin route and by `npm run audit:verify`; and linking survives a dead chainer, a crash and
+ * chainers racing.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { chainPending } from '../../functions/audit/chainer';
+import { auditEntry, systemContext, type AuditEntry } from '../../functions/shared/audit';
+import { documentClient } from '../../functions/shared/dynamo';
+import { keys } from '../../functions/shared/keys';
+import { NOTICE, bornYearsAgo, createFamily, putToUrl, startTestBackend, type TestBackend } from './support';
+
+const JPEG = readFileSync(path.join(__dirname, '..', 'fixtures', 'gps-exif-xmp.jpg'));
+const run = promisify(execFile);
+
+let b: TestBackend;
+beforeAll(async () => {
+  b = await startTestBackend();
+});
+afterAll(async () => {
+  await b.stop();
+});
+
+const db = () => documentClient(process.env.DYNAMODB_ENDPOINT);
+const decide = (childId: string, token: string, purpose: string, decision: 'granted' | 'withdrawn') =>
+  b.call('POST', `/children/${childId}/decisions`, { token, body: { purpose, decision, noticeVersion: NOTICE } });
+
+/** The month's links as stored, in sequence order. */
+async function linksOf(month: string): Promise<Record<string, any>[]> {
+  const out = await db().send(
+    new QueryCommand({
+      TableName: b.tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
+      ExpressionAttributeValues: { ':pk': `AUDIT#${month}`, ':p': 'SEQ#' },
+      ConsistentRead: true,
+    }),
+  );
+  return out.Items ?? [];
+}
+
+const thisMonth = () => new Date().toISOString().slice(0, 7);
+
+/** `npm run audit:verify`, as a process, against this test's table. */
+async function verifyCommand(): Promise<{ code: number; out: string }> {
+  const port = new URL(process.env.DYNAMODB_ENDPOINT!).port;
+  const tsx = path.join(__dirname, '..', '..', 'node_modules', '.bin', 'tsx');
+  try {
+    const { stdout } = await run(tsx, ['local/audit-verify.ts'], {
+      cwd: path.join(__dirname, '..', '..'),
+      env: { ...process.env, BT_DYNAMODB_PORT: port, BT_TABLE_NAME: b.tableName },
+    });
+    return { code: 0, out: stdout };
+  } catch (err) {
+    const e = err as { code: number; stdout: string };
+    return { code: e.code, out: e.stdout };
+  }
+}
+
+test("a child's trail holds who did what, when and under which request, newest first and page by page", async () => {
+  const f = await createFamily(b, { birthDate: bornYearsAgo(9), guardians: [{ authority: true }] });
+  const g = b.token(f.guardianIds[0]!, 'guardian');
+  const decision = await decide(f.childId, g, 'publication', 'granted');
+  await decide(f.childId, g, 'coaching_video', 'granted');
+  await decide(f.childId, g, 'publication', 'withdrawn');
+  await b.call('PATCH', `/children/${f.childId}`, { token: f.admin, body: { displayName: 'Nieuwe naam' } });
+  await b.settled();
+
+  const first = await b.call('GET', `/children/${f.childId}/audit?limit=3`, { token: f.admin });
+  expect(first.status).toBe(200);
+  expect(first.body.entries).toHaveLength(3);
+  const all = [...first.body.entries];
+  for (let cursor = first.body.cursor; cursor; ) {
+    const page = await b.call('GET', `/children/${f.childId}/audit?limit=3&cursor=${cursor}`, { token: f.admin });
+    expect(page.body.entries.length).toBeLessThanOrEqual(3);
+    all.push(...page.body.entries);
+    cursor = page.body.cursor;
+  }
+  // createFamily: the child created and a guardian linked; then three decisions and an update.
+  expect(all.map((e: any) => e.action)).toEqual(['child.updated', 'consent.decided', 'consent.decided', 'consent.decided', 'child.guardian_linked', 'child.created']);
+  const grant = all.find((e: any) => e.details?.eventId === decision.body.event.eventId);
+  expect(grant).toEqual(
+    expect.objectContaining({
+      action: 'consent.decided',
+      actor: { userId: f.guardianIds[0], role: 'guardian' },
+      childIds: [f.childId],
+      requestId: expect.any(String),
+      at: decision.body.event.at,
+      details: { eventId: decision.body.event.eventId, purpose: 'publication', decision: 'granted', decidedBy: `guardian:${f.guardianIds[0]}`, channel: 'app', noticeVersion: NOTICE },
+      month: decision.body.event.at.slice(0, 7),
+      seq: expect.any(Number),
+      hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+    }),
+  );
+  // The update names the fields it changed, never their values.
+  expect(all[0].details).toEqual({ fields: ['displayName'] });
+  expect(JSON.stringify(all)).not.toContain('Nieuwe naam');
+  expect(JSON.stringify(all)).not.toContain(bornYearsAgo(9));
+  // A cursor of another child's trail is refused.
+  expect(await b.call('GET', `/media/x/audit?cursor=${first.body.cursor}`, { token: f.admin })).toMatchObject({ status: 404 });
+  expect(await b.call('GET', `/children/nobody/audit`, { token: f.admin })).toMatchObject({ status: 404, body: { code: 'child_not_found' } });
+});
+
+test("an item's trail follows it from upload to deletion, and stays readable after it", async () => {
+  const f = await createFamily(b, { birthDate: bornYearsAgo(9), guardians: [{ authority: true }] });
+  const g = b.token(f.guardianIds[0]!, 'guardian');
+  for (const p of ['parent_information', 'publication']) await decide(f.childId, g, p, 'granted');
+  const staff = b.token(f.staffId, 'staff');
+  const created = await b.call('POST', '/media', {
+    token: staff,
+    body: { clientReference: `trail-${f.childId}`, kind: 'photo', contentType: 'image/jpeg', size: JPEG.length, recordedAt: new Date().toISOString(), groupId: f.groupId, childIds: [f.childId], purposes: ['parent_information', 'publication'] },
+  });
+  const mediaId = created.body.item.mediaId;
+  expect(await putToUrl(created.body.upload, JPEG)).toBe(200);
+  expect((await b.call('POST', `/media/${mediaId}/complete`, { token: staff })).status).toBe(200);
+  await b.call('GET', '/me/feed', { token: g });
+  const web = await b.call('POST', `/media/${mediaId}/publications`, { token: f.admin, body: { channel: 'website', reference: 'https://example.org/x' } });
+  await decide(f.childId, g, 'publication', 'withdrawn');
+  await decide(f.childId, g, 'parent_information', 'withdrawn');
+  await b.settled();
+  await b.call('POST', `/media/${mediaId}/takedowns/${web.body.publicationId}/done`, { token: f.admin });
+  await b.settled();
+
+  const trail = (await b.call('GET', `/media/${mediaId}/audit?limit=100`, { token: f.admin })).body.entries.reverse();
+  expect(trail.map((e: any) => [e.action, e.actor.role])).toEqual([
+    ['media.upload_created', 'staff'],
+    ['media.completed', 'staff'],
+    ['media.url_issued', 'guardian'],
+    ['media.published', 'admin'],
+    ['media.retained', 'system'],
+    ['media.takedown_opened', 'system'],
+    ['media.purpose_removed', 'system'],
+    ['media.takedown_done', 'admin'],
+  ]);
+  // The system's entries name the withdrawal that caused them.
+  expect(trail[4].details).toMatchObject({ decidedBy: `guardian:${f.guardianIds[0]}`, eventId: expect.any(String) });
+  expect(trail[6].details).toMatchObject({ purpose: 'parent_information' });
+  expect(new Set(trail.map((e: any) => e.requestId)).size).toBeGreaterThan(4);
+});
+
+describe('tampering with the table is found', () => {
+  async function someEntries() {
+    const f = await createFamily(b, { birthDate: bornYearsAgo(9), guardians: [{ authority: true }] });
+    const g = b.token(f.guardianIds[0]!, 'guardian');
+    for (const p of ['parent_information', 'coaching_video', 'publication']) await decide(f.childId, g, p, 'granted');
+    await b.settled();
+    const admin = f.admin;
+    expect(await b.call('GET', '/audit/verify', { token: admin })).toMatchObject({ status: 200, body: { month: thisMonth(), ok: true, pending: 0 } });
+    return { f, admin, links: await linksOf(thisMonth()) };
+  }
+
+  test('an edited entry: the admin route and npm run audit:verify report it at its sequence number', async () => {
+    const { admin, links } = await someEntries();
+    const victim = links[links.length - 2]!;
+    // (Each test puts back what it damaged: the month's chain is shared by the whole file.)
+    await db().send(
+      new UpdateCommand({
+        TableName: b.tableName,
+        Key: { PK: victim.PK, SK: victim.SK },
+        UpdateExpression: 'SET actor = :a',
+        ExpressionAttributeValues: { ':a': { userId: 'someone-else', role: 'admin' } },
+      }),
+    );
+    const report = await b.call('GET', `/audit/verify?month=${thisMonth()}`, { token: admin });
+    expect(report.body).toMatchObject({ ok: false, checked: victim.seq - 1, firstBreak: { seq: victim.seq, entryId: victim.entryId, problem: 'hash_mismatch' } });
+
+    const cli = await verifyCommand();
+    expect(cli.code).toBe(1);
+    expect(cli.out).toContain(`${thisMonth()}  BROKEN  at entry ${victim.seq} (${victim.entryId}): hash_mismatch`);
+    // Put back as it was: the chain verifies again.
+    await db().send(new UpdateCommand({ TableName: b.tableName, Key: { PK: victim.PK, SK: victim.SK }, UpdateExpression: 'SET actor = :a', ExpressionAttributeValues: { ':a': victim.actor } }));
+    expect((await b.call('GET', `/audit/verify?month=${thisMonth()}`, { token: admin })).body.ok).toBe(true);
+    expect((await verifyCommand()).code).toBe(0);
+  });
+
+  test('a removed entry leaves a gap in the chain and a hole in the trail', async () => {
+    const { f, admin, links } = await someEntries();
+    const victim = links.find((l) => l.action === 'consent.decided' && l.childIds.includes(f.childId))!;
+    await db().send(new DeleteCommand({ TableName: b.tableName, Key: { PK: victim.PK, SK: victim.SK } }));
+    try {
+      expect((await b.call('GET', `/audit/verify?month=${thisMonth()}`, { token: admin })).body.firstBreak).toMatchObject({ seq: victim.seq + 1, problem: 'seq_gap' });
+      const trail = await b.call('GET', `/children/${f.childId}/audit?limit=100`, { token: admin });
+      expect(trail.body.missing).toEqual([{ month: thisMonth(), seq: victim.seq }]);
+      expect(trail.body.entries.map((e: any) => e.entryId)).not.toContain(victim.entryId);
+    } finally {
+      await db().send(new PutCommand({ TableName: b.tableName, Item: victim }));
+    }
+    expect((await b.call('GET', `/audit/verify?month=${thisMonth()}`, { token: admin })).body.ok).toBe(true);
+  });
+
+  test('entries cut off the end: the head no longer matches', async () => {
+    const { admin } = await someEntries();
+    const links = await linksOf(thisMonth());
+    const last = links.at(-1)!;
+    await db().send(new DeleteCommand({ TableName: b.tableName, Key: { PK: last.PK, SK: last.SK } }));
+    try {
+      expect((await b.call('GET', `/audit/verify?month=${thisMonth()}`, { token: admin })).body.firstBreak).toMatchObject({ seq: last.seq, problem: 'head_mismatch' });
+    } finally {
+      await db().send(new PutCommand({ TableName: b.tableName, Item: last }));
+    }
+  });
+});
+
+describe('linking never holds up or loses an entry', () => {
+  test('chainers racing for the same entries link each exactly once, in one unbroken chain', async () => {
+    await b.settled();
+    const rt = b.runtime();
+    const ctx = systemContext('sweep', 'race');
+    const entries: AuditEntry[] = Array.from({ length: 60 }, (_, i) => auditEntry(rt, ctx, 'child.created', { childIds: [`race-${i}`] }));
+    await rt.audit.record(entries.slice(0, 30));
+    await rt.audit.record(entries.slice(30));
+    const results = await Promise.all([chainPending(rt, entries), chainPending(rt), chainPending(rt, entries.slice(10, 20))]);
+    expect(results.reduce((n, r) => n + r.linked, 0)).toBe(60);
+    const links = (await linksOf(thisMonth())).filter((l) => l.actor.userId === 'system:sweep' && l.requestId === 'race');
+    expect(links.map((l) => l.entryId).sort()).toEqual(entries.map((e) => e.entryId).sort());
+    expect(await rt.audit.verifyMonth(thisMonth())).toMatchObject({ ok: true });
+    for (const e of entries) expect(await rt.audit.isPending(e.entryId)).toBe(false);
+  });
+
+  test('a chainer that dies between two transactions leaves nothing half done; the next run goes on', async () => {
+    await b.settled();
+    const rt = b.runtime();
+    const ctx = systemContext('sweep', 'crash');
+    // 120 entries of 40 children each: two to a transaction (43 actions each), so a run takes 60.
+    const entries = Array.from({ length: 120 }, (_, i) => auditEntry(rt, ctx, 'media.deleted', { childIds: Array.from({ length: 40 }, (_, c) => `crash-${i}-${c}`), mediaId: `crash-m${i}` }));
+    await rt.audit.record(entries);
+    const real = rt.audit.append.bind(rt.audit);
+    let appends = 0;
+    rt.audit.append = async (...args) => {
+      if (++appends === 4) throw Object.assign(new Error('killed'), { name: 'Killed' });
+      return real(...args);
+    };
+    try {
+      await expect(chainPending(rt)).rejects.toThrow('killed');
+    } finally {
+      rt.audit.append = real;
+    }
+    let still = 0;
+    for (const e of entries) if (await rt.audit.isPending(e.entryId)) still++;
+    // Three transactions went through before the fourth was killed: six entries linked, whole.
+    expect(still).toBe(120 - 6);
+    await chainPending(rt);
+    expect(await rt.audit.verifyMonth(thisMonth())).toMatchObject({ ok: true });
+    const trail = await rt.audit.fullTrail({ kind: 'media', mediaId: 'crash-m7' });
+    expect(trail.entries.map((e) => e.entryId)).toEqual([entries[7]!.entryId]);
+  });
+
+  test('the stream handler links the entries its records carry', async () => {
+    const rt = b.runtime();
+    const entry = auditEntry(rt, systemContext('sweep', 'stream'), 'child.created', { childIds: ['stream-child'] });
+    await rt.audit.record([entry]);
+    const { marshall } = await import('@aws-sdk/util-dynamodb');
+    const { lambdaHandler } = await import('../../functions/audit/chain.handler');
+    const record = {
+      eventName: 'INSERT' as const,
+      dynamodb: { NewImage: marshall({ ...keys.auditPending(entry.entryId), entityType: 'AuditPending', entry }) as any },
+    };
+    const out = await lambdaHandler({ Records: [record] });
+    expect(out.linked).toBeGreaterThanOrEqual(1);
+    expect(await rt.audit.isPending(entry.entryId)).toBe(false);
+    expect((await rt.audit.fullTrail({ kind: 'child', childId: 'stream-child' })).entries.map((e) => e.entryId)).toEqual([entry.entryId]);
+  });
+});
