@@ -452,6 +452,22 @@ async function main(): Promise<void> {
       ),
     );
 
+    // Data-subject rights: the export of a child (its ledger, its items of three years, its trail),
+    // the verification of this month's audit chain, and last, since it destroys data, erasures.
+    rows.push(
+      await measure('export of a child (guardian)', 50, 201, none, (_p, i) => {
+        const c = nth(children, i + 3);
+        return call('POST', `/children/${c.childId}/export`, token(c.guardians[0], 'guardian'), {});
+      }),
+    );
+    rows.push(await measure("verify this month's audit chain", 5, 200, none, () => call('GET', '/audit/verify', admin)));
+    rows.push(
+      await measure('erasure of a child', 20, 200, none, (_p, i) => {
+        const c = nth(children, i + 101);
+        return call('POST', `/children/${c.childId}/erasure`, admin, {});
+      }),
+    );
+
     const f = (x: number, d = 1) => (Number.isNaN(x) ? '-' : x.toFixed(d));
     console.log(`\nAPI operations (${ITEMS} media items; DynamoDB Local + s3rver, local HTTP backend; counts and capacity are medians per call)`);
     console.log(`GetItem round trip (median of 200, from the bench process): ${getItem.toFixed(2)} ms\n`);
@@ -460,7 +476,6 @@ async function main(): Promise<void> {
     for (const r of rows) {
       console.log(`| ${r.operation} | ${f(r.requests, 0)} | ${f(r.rcu)} | ${f(r.wcu)} | ${f(r.median)} | ${f(r.p95)} | ${f(r.median / getItem)} |`);
     }
-    console.log('| export | not built | | | | | |');
   } finally {
     await backend?.stop();
     await Promise.all([dynamo.stop(), s3.stop()]);
