@@ -21,9 +21,7 @@ const REFERENCE = 'reference: DynamoDBClient only';
 const HANDLER_ENV = {
   TABLE_NAME: 'bench',
   NOTICE_VERSION: '2026-09',
-  JWT_ISSUER: 'https://example.invalid',
-  JWT_JWKS_URI: 'https://example.invalid/jwks',
-  JWT_CLIENT_IDS: 'x',
+  JWT_ISSUERS: JSON.stringify([{ issuer: 'https://example.invalid', jwksUri: 'https://example.invalid/jwks', clientIds: ['x'], roles: ['admin'] }]),
   AWS_REGION: 'eu-central-1',
   BUCKET_NAME: 'b',
   AGE_POLICY: 'youth-care',

@@ -46,11 +46,7 @@ export function getRuntime(): Runtime {
       directory: new DirectoryRepository(db, config.TABLE_NAME),
       media: new MediaRepository(db, config.TABLE_NAME),
       store: lazyStore(config),
-      verify: createTokenVerifier({
-        issuer: config.JWT_ISSUER,
-        jwksUri: config.JWT_JWKS_URI,
-        clientIds: config.JWT_CLIENT_IDS,
-      }),
+      verify: createTokenVerifier(config.JWT_ISSUERS),
       now: () => new Date(),
       newId: () => crypto.randomUUID(),
     };

@@ -339,9 +339,9 @@ export class ApiStack extends Stack {
     const environment = {
       AGE_POLICY: config.agePolicy,
       NOTICE_VERSION: config.noticeVersion,
-      JWT_ISSUER: this.issuer,
-      JWT_JWKS_URI: `${this.issuer}/.well-known/jwks.json`,
-      JWT_CLIENT_IDS: clientIds.join(','),
+      JWT_ISSUERS: this.toJsonString([
+        { issuer: this.issuer, jwksUri: `${this.issuer}/.well-known/jwks.json`, clientIds, roles: [...ROLES] },
+      ]),
       // Everywhere, not only where footage is handled: a function without it would silently
       // compute deletion dates with the three-year default instead of the organisation's setting.
       RETENTION_YEARS: JSON.stringify(config.retentionYears),

@@ -4,7 +4,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { ROLES } from '../../functions/shared/auth';
 import { OBJECT_CREATED_HANDLER, RECORDS_ACCESS, ROUTES, SWEEP_HANDLER, WITHDRAWAL_STREAM_HANDLER } from '../../functions/routes';
 import { API_THROTTLE } from '../../infra/stacks/api-stack';
-import { configWith, onlyResource, resourcesOf, synth, type Synthesized } from './support';
+import { configWith, flatten, onlyResource, resourcesOf, synth, type Synthesized } from './support';
 
 type Statement = { Action: string | string[]; Resource: unknown; Condition?: Record<string, unknown> };
 type Resource = ReturnType<typeof resourcesOf>[number][1];
@@ -12,7 +12,7 @@ const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Act
 const resourcesOfStatement = (s: Statement) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
 
 const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'];
-const REQUIRED_ENV = ['TABLE_NAME', 'AGE_POLICY', 'NOTICE_VERSION', 'JWT_ISSUER', 'JWT_JWKS_URI', 'JWT_CLIENT_IDS', 'RETENTION_YEARS'];
+const REQUIRED_ENV = ['TABLE_NAME', 'AGE_POLICY', 'NOTICE_VERSION', 'JWT_ISSUERS', 'RETENTION_YEARS'];
 /** Every function of ours: one per route, and those invoked by S3, by the table's stream and by the schedule. */
 const HANDLERS = [...ROUTES.map((r) => r.handler), OBJECT_CREATED_HANDLER, WITHDRAWAL_STREAM_HANDLER, SWEEP_HANDLER];
 
@@ -201,7 +201,7 @@ describe('API stack', () => {
     it('every function gets the runtime configuration functions/shared/config.ts reads', () => {
       const [poolId] = onlyResource(prod.apiTemplate, 'AWS::Cognito::UserPool');
       const clientRefs = resourcesOf(prod.apiTemplate, 'AWS::Cognito::UserPoolClient').map(([id]) => ({ Ref: id }));
-      const issuer = ['https://cognito-idp.eu-central-1.amazonaws.com/', { Ref: poolId }];
+      const issuer = `https://cognito-idp.eu-central-1.amazonaws.com/<${poolId}>`;
 
       const functions = ourFunctions(prod);
       expect(functions).toHaveLength(HANDLERS.length);
@@ -211,9 +211,6 @@ describe('API stack', () => {
         expect(env).toMatchObject({
           AGE_POLICY: 'uavg',
           NOTICE_VERSION: '2027-01',
-          JWT_ISSUER: { 'Fn::Join': ['', issuer] },
-          JWT_JWKS_URI: { 'Fn::Join': ['', [...issuer, '/.well-known/jwks.json']] },
-          JWT_CLIENT_IDS: { 'Fn::Join': ['', [clientRefs[0], ',', clientRefs[1]]] },
           TABLE_NAME: { 'Fn::ImportValue': expect.stringContaining(prod.data.stackName) },
           RETENTION_YEARS: expect.any(String),
           POWERTOOLS_SERVICE_NAME: 'beeldtoestemming',
@@ -221,6 +218,14 @@ describe('API stack', () => {
           NODE_OPTIONS: '--enable-source-maps',
         });
         expect(JSON.parse(env.RETENTION_YEARS as string)).toEqual({ parent_information: 3, coaching_video: 1, publication: 3 });
+        expect(JSON.parse(flatten(env.JWT_ISSUERS))).toEqual([
+          {
+            issuer: `${issuer}`,
+            jwksUri: `${issuer}/.well-known/jwks.json`,
+            clientIds: clientRefs.map((r) => `<${r.Ref}>`),
+            roles: ['guardian', 'child', 'staff', 'admin'],
+          },
+        ]);
       }
     });
 

@@ -48,3 +48,20 @@ export function onlyResource(template: Template, type: string): [string, Resourc
   if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
   return found[0] as [string, Resource];
 }
+
+/**
+ * A CloudFormation string value (`Fn::Join` of literals and references) as one string, with each
+ * reference written `<LogicalId>` or `<LogicalId.Attribute>`: to parse JSON the template builds.
+ */
+export function flatten(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const o = (value ?? {}) as Record<string, unknown>;
+  if (Array.isArray(o['Fn::Join'])) {
+    const [delimiter, items] = o['Fn::Join'] as [string, unknown[]];
+    return items.map(flatten).join(delimiter);
+  }
+  if (typeof o.Ref === 'string') return `<${o.Ref}>`;
+  if (Array.isArray(o['Fn::GetAtt'])) return `<${(o['Fn::GetAtt'] as string[]).join('.')}>`;
+  if (o['Fn::ImportValue'] !== undefined) return `<import:${flatten(o['Fn::ImportValue'])}>`;
+  throw new Error(`cannot flatten ${JSON.stringify(value)}`);
+}
