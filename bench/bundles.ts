@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
-import { OBJECT_CREATED_HANDLER, ROUTES, SWEEP_HANDLER, WITHDRAWAL_STREAM_HANDLER, handlerId } from '../functions/routes';
+import { AUTHORIZER_HANDLER, OBJECT_CREATED_HANDLER, ROUTES, SWEEP_HANDLER, WITHDRAWAL_STREAM_HANDLER, handlerId } from '../functions/routes';
 
 const ROOT = path.resolve(__dirname, '..');
 const RUNS = 5;
@@ -66,7 +66,7 @@ function median(xs: number[]): number {
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'bt-bundles-'));
   try {
-    const handlers = [...ROUTES.map((r) => r.handler), OBJECT_CREATED_HANDLER, WITHDRAWAL_STREAM_HANDLER, SWEEP_HANDLER];
+    const handlers = [...ROUTES.map((r) => r.handler), AUTHORIZER_HANDLER, OBJECT_CREATED_HANDLER, WITHDRAWAL_STREAM_HANDLER, SWEEP_HANDLER];
     const referenceEntry = path.join(dir, 'reference-entry.ts');
     const targets = [
       { name: REFERENCE, entry: referenceEntry, out: path.join(dir, 'reference.js') },

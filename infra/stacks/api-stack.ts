@@ -17,7 +17,7 @@ import {
 } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
@@ -32,9 +32,10 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ORGANISATION_TIME_ZONE } from '../../functions/domain/calendar';
-import { ROLES } from '../../functions/shared/auth';
+import { POOLS, type Pool } from '../../functions/shared/auth';
 import { MEDIA_PREFIX, UPLOAD_PREFIX } from '../../functions/shared/bucket-layout';
 import {
+  AUTHORIZER_HANDLER,
   OBJECT_CREATED_HANDLER,
   RECORDS_ACCESS,
   ROUTES,
@@ -46,6 +47,7 @@ import type { OrganisationConfig } from '../config';
 import { Alerts } from '../constructs/alerts';
 import { AppFunction, type BucketGrant } from '../constructs/app-function';
 import { ObjectCreatedNotification } from '../constructs/object-created-notification';
+import { STACK_OUTPUTS } from '../stack-outputs';
 import type { FootageBucketAttributes } from './data-stack';
 
 export interface ApiStackProps extends StackProps {
@@ -206,21 +208,44 @@ const ACCESS_LOG_FIELDS = {
   responseLatency: '$context.responseLatency',
   integrationLatency: '$context.integrationLatency',
   sourceIp: '$context.identity.sourceIp',
-  caller: '$context.authorizer.claims.username',
-  clientId: '$context.authorizer.claims.client_id',
+  // What the authorizer passed on: the record id and role of the caller, never the token.
+  caller: '$context.authorizer.userId',
+  role: '$context.authorizer.role',
   authorizerError: '$context.authorizer.error',
   integrationError: '$context.integrationErrorMessage',
   error: '$context.error.message',
 };
 
+/** Minimum password lengths, with lower and upper case, digits and symbols in both pools. */
+export const STAFF_PASSWORD_LENGTH = 14;
+export const FAMILY_PASSWORD_LENGTH = 12;
+
+/**
+ * How long API Gateway reuses the authorizer's answer for the same Authorization header. A token
+ * that expires meanwhile still passes the gateway for at most this long, and is then refused by the
+ * function, which verifies every request again.
+ */
+export const AUTHORIZER_CACHE_TTL = Duration.minutes(5);
+
+interface UserPoolSettings {
+  config: OrganisationConfig;
+  pool: Pool;
+  mfa: cognito.Mfa;
+  emailRequired: boolean;
+  minPasswordLength: number;
+}
+
 /** Sign-in, API and route functions for one organisation. */
 export class ApiStack extends Stack {
-  readonly userPool: cognito.UserPool;
+  /** Staff and admin: MFA required. */
+  readonly staffPool: cognito.UserPool;
+  /** Guardians and children of 12+: MFA optional. */
+  readonly familyPool: cognito.UserPool;
   readonly parentsClient: cognito.UserPoolClient;
   readonly staffClient: cognito.UserPoolClient;
   readonly api: apigwv2.HttpApi;
   readonly stage: apigwv2.HttpStage;
-  /** Every function by its handler: one per route, the object-created, withdrawal and sweep functions. */
+  /** Every function by its handler: one per route, the authorizer, the object-created, withdrawal and sweep functions. */
   readonly functions: Record<string, AppFunction> = {};
   readonly objectCreatedDeadLetters: sqs.Queue;
   /** Where the withdrawal stream mapping reports a batch it gave up on. */
@@ -230,7 +255,8 @@ export class ApiStack extends Stack {
   readonly withdrawalStream: lambda.EventSourceMapping;
   readonly sweepSchedule: scheduler.Schedule;
   readonly alerts: Alerts;
-  readonly issuer: string;
+  /** The token issuer (user pool URL) of each pool. */
+  readonly issuers: Record<Pool, string>;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -238,51 +264,39 @@ export class ApiStack extends Stack {
     // from the data stack while this stack still uses them. Set before any child is added.
     CrossStackReferences.of(this).consume(ReferenceStrength.STRONG);
     const { config } = props;
-    const keep = config.stage !== 'dev';
 
-    // User accounts and their TOTP secrets are state: retained and protected outside dev.
-    this.userPool = new cognito.UserPool(this, 'UserPool', {
-      userPoolName: `beeldtoestemming-${config.organisationId}-${config.stage}`,
-      // Accounts are created by the organisation (admin), never by sign-up.
-      selfSignUpEnabled: false,
-      // The username is the id of the caller's record (functions/shared/auth.ts); people sign in with email.
-      signInAliases: { username: true, email: true },
-      signInCaseSensitive: false,
-      autoVerify: { email: true },
-      // Email stays optional: a child of 12+ gets an account, and the organisation should not have
-      // to collect a child's email address only to create it (minimisation).
-      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
-      // SPEC §8 wants two-factor sign-in for staff and admin. The pool allows TOTP for everyone
-      // (OPTIONAL) so that guardians and children are not forced into it; enforcing MFA for the
-      // staff and admin groups per user is its own issue, not done here.
-      mfa: cognito.Mfa.OPTIONAL,
-      mfaSecondFactor: { otp: true, sms: false },
-      passwordPolicy: {
-        minLength: 12,
-        requireLowercase: true,
-        requireUppercase: true,
-        requireDigits: true,
-        requireSymbols: true,
-        passwordHistorySize: 5,
-        tempPasswordValidity: Duration.days(3),
-      },
-      // Plus: blocks sign-in with known-compromised passwords and asks for MFA on risky sign-ins;
-      // accounts here reach children's data and photos.
-      featurePlan: cognito.FeaturePlan.PLUS,
-      standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
-      deletionProtection: keep,
-      removalPolicy: keep ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    // Sign-in: one user pool per kind of user, so that MFA can be required for staff and admin and
+    // optional for families (Cognito sets MFA per pool), and a role is believed only from the pool
+    // that may grant it (functions/shared/auth.ts POOLS). The username is the id of the caller's
+    // record, the group is the role.
+    this.staffPool = this.userPool('StaffPool', {
+      config,
+      pool: 'staff',
+      // SPEC §8: staff and admin sign in with two factors, always. TOTP only: SMS can be
+      // intercepted or swapped, and would need a phone number of every employee.
+      mfa: cognito.Mfa.REQUIRED,
+      // Staff are invited by email and recover their account by email.
+      emailRequired: true,
+      minPasswordLength: STAFF_PASSWORD_LENGTH,
     });
-    Validations.of(this.userPool).acknowledge({
+    this.familyPool = this.userPool('FamilyPool', {
+      config,
+      pool: 'family',
+      // Guardians and children of 12+ may add TOTP, and Plus asks risky sign-ins for it; required
+      // MFA would keep parents without an authenticator app from giving or withdrawing consent.
+      mfa: cognito.Mfa.OPTIONAL,
+      // A child of 12+ gets an account, and the organisation should not have to collect a child's
+      // email address only to create it (minimisation).
+      emailRequired: false,
+      minPasswordLength: FAMILY_PASSWORD_LENGTH,
+    });
+    Validations.of(this.familyPool).acknowledge({
       id: 'AwsSolutions-COG2',
       reason:
-        'MFA is OPTIONAL at pool level with TOTP so guardians and children can sign in without it; ' +
-        'SPEC §8 requires it for staff and admin, which is enforced per user in a separate issue.',
+        'The family pool (guardians and children of 12+) offers TOTP MFA but does not require it, as the issue asks: ' +
+        'parents without an authenticator app must still be able to withdraw consent. Plus threat protection asks ' +
+        'risky sign-ins for MFA. Staff and admin are in the staff pool, where MFA is required.',
     });
-
-    for (const role of ROLES) {
-      this.userPool.addGroup(`Group-${role}`, { groupName: role, description: `Role ${role}` });
-    }
 
     const clientDefaults: cognito.UserPoolClientOptions = {
       // Public clients (mobile apps): a secret in an app is no secret.
@@ -295,25 +309,51 @@ export class ApiStack extends Stack {
       accessTokenValidity: Duration.minutes(30),
       idTokenValidity: Duration.minutes(30),
     };
-    this.parentsClient = this.userPool.addClient('ParentsAppClient', {
+    this.parentsClient = this.familyPool.addClient('ParentsAppClient', {
       ...clientDefaults,
       userPoolClientName: 'parents-app',
       refreshTokenValidity: Duration.days(30),
     });
     // Tablets move around a group and hold children's footage: a staff session lasts a working day.
-    this.staffClient = this.userPool.addClient('StaffTabletClient', {
+    this.staffClient = this.staffPool.addClient('StaffTabletClient', {
       ...clientDefaults,
       userPoolClientName: 'staff-tablet',
       refreshTokenValidity: Duration.hours(12),
     });
 
-    this.issuer = `https://cognito-idp.${this.region}.amazonaws.com/${this.userPool.userPoolId}`;
-    const clientIds = [this.parentsClient.userPoolClientId, this.staffClient.userPoolClientId];
-    // Cognito access tokens carry `client_id`, not `aud`; API Gateway checks `client_id` against
-    // the audience for access tokens. The functions verify the token again (functions/shared/auth.ts).
-    const authorizer = new HttpJwtAuthorizer('CognitoJwt', this.issuer, {
-      jwtAudience: clientIds,
+    const issuerOf = (pool: cognito.UserPool) => `https://cognito-idp.${this.region}.amazonaws.com/${pool.userPoolId}`;
+    this.issuers = { staff: issuerOf(this.staffPool), family: issuerOf(this.familyPool) };
+    const clients: Record<Pool, cognito.UserPoolClient> = { staff: this.staffClient, family: this.parentsClient };
+    // What the authorizer and every handler trust (functions/shared/config.ts JWT_ISSUERS): each
+    // pool with its own app client and the roles it may grant.
+    const jwtIssuers = this.toJsonString(
+      (Object.keys(POOLS) as Pool[]).map((pool) => ({
+        issuer: this.issuers[pool],
+        jwksUri: `${this.issuers[pool]}/.well-known/jwks.json`,
+        clientIds: [clients[pool].userPoolClientId],
+        roles: [...POOLS[pool]],
+      })),
+    );
+
+    // A JWT authorizer trusts one issuer only; a second HTTP API for the other pool would double
+    // every route. So a Lambda authorizer verifies tokens of both pools, with the handlers' code.
+    const authorizerFn = new AppFunction(this, handlerId(AUTHORIZER_HANDLER), {
+      handler: AUTHORIZER_HANDLER,
+      description: 'HTTP API authorizer: access tokens of the staff and family user pools',
+      environment: { JWT_ISSUERS: jwtIssuers },
+      // Verifies a signature with a cached key: small and quick. The timeout covers one JWKS fetch
+      // (3 seconds) after a cold start.
+      memorySize: 256,
+      timeout: Duration.seconds(5),
+    });
+    this.functions[AUTHORIZER_HANDLER] = authorizerFn;
+    const authorizer = new HttpLambdaAuthorizer('AccessTokenAuthorizer', authorizerFn.fn, {
+      authorizerName: 'access-token',
+      // Without this header API Gateway answers 401 without invoking the function.
       identitySource: ['$request.header.Authorization'],
+      // Payload 2.0, answers {isAuthorized, context}.
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      resultsCacheTtl: AUTHORIZER_CACHE_TTL,
     });
 
     this.api = new apigwv2.HttpApi(this, 'HttpApi', {
@@ -339,15 +379,19 @@ export class ApiStack extends Stack {
     const environment = {
       AGE_POLICY: config.agePolicy,
       NOTICE_VERSION: config.noticeVersion,
-      JWT_ISSUERS: this.toJsonString([
-        { issuer: this.issuer, jwksUri: `${this.issuer}/.well-known/jwks.json`, clientIds, roles: [...ROLES] },
-      ]),
+      JWT_ISSUERS: jwtIssuers,
       // Everywhere, not only where footage is handled: a function without it would silently
       // compute deletion dates with the three-year default instead of the organisation's setting.
       RETENTION_YEARS: JSON.stringify(config.retentionYears),
     };
 
-    const known = new Set([...ROUTES.map((r) => r.handler), OBJECT_CREATED_HANDLER, WITHDRAWAL_STREAM_HANDLER, SWEEP_HANDLER]);
+    const known = new Set([
+      ...ROUTES.map((r) => r.handler),
+      AUTHORIZER_HANDLER,
+      OBJECT_CREATED_HANDLER,
+      WITHDRAWAL_STREAM_HANDLER,
+      SWEEP_HANDLER,
+    ]);
     for (const handler of Object.keys(BUCKET_ACCESS)) {
       if (!known.has(handler)) throw new Error(`BUCKET_ACCESS names ${handler}, which is no handler of functions/routes.ts`);
     }
@@ -516,11 +560,58 @@ export class ApiStack extends Stack {
         'See the object-created function logs.',
     );
 
-    new CfnOutput(this, 'ApiUrl', { value: this.stage.url });
-    new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
-    new CfnOutput(this, 'Issuer', { value: this.issuer });
+    new CfnOutput(this, STACK_OUTPUTS.apiUrl, { value: this.stage.url });
+    new CfnOutput(this, STACK_OUTPUTS.sweepFunctionName, { value: sweep.fn.functionName });
+    // scripts/create-user.ts reads the pool ids from here (infra/stack-outputs.ts).
+    new CfnOutput(this, STACK_OUTPUTS.staffUserPoolId, { value: this.staffPool.userPoolId });
+    new CfnOutput(this, STACK_OUTPUTS.familyUserPoolId, { value: this.familyPool.userPoolId });
+    new CfnOutput(this, 'StaffIssuer', { value: this.issuers.staff });
+    new CfnOutput(this, 'FamilyIssuer', { value: this.issuers.family });
     new CfnOutput(this, 'ParentsAppClientId', { value: this.parentsClient.userPoolClientId });
     new CfnOutput(this, 'StaffTabletClientId', { value: this.staffClient.userPoolClientId });
     new CfnOutput(this, 'AlertsTopicArn', { value: this.alerts.topic.topicArn });
   }
+
+  /**
+   * A user pool with the house settings: no self sign-up, sign-in by username (the record id) or
+   * email, a strong password policy, Plus threat protection, a group per role of `pool`, and
+   * deletion protection outside dev (accounts and their TOTP secrets are state).
+   */
+  private userPool(id: string, settings: UserPoolSettings): cognito.UserPool {
+    const { config } = settings;
+    const keep = config.stage !== 'dev';
+    const pool = new cognito.UserPool(this, id, {
+      userPoolName: `beeldtoestemming-${config.organisationId}-${config.stage}-${settings.pool}`,
+      // Accounts are created by the organisation (scripts/create-user.ts), never by sign-up.
+      selfSignUpEnabled: false,
+      // The username is the id of the caller's record (functions/shared/auth.ts); people sign in with email.
+      signInAliases: { username: true, email: true },
+      signInCaseSensitive: false,
+      autoVerify: { email: true },
+      standardAttributes: { email: { required: settings.emailRequired, mutable: true } },
+      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      mfa: settings.mfa,
+      mfaSecondFactor: { otp: true, sms: false },
+      passwordPolicy: {
+        minLength: settings.minPasswordLength,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        passwordHistorySize: 5,
+        tempPasswordValidity: Duration.days(3),
+      },
+      // Plus: blocks sign-in with known-compromised passwords and asks for MFA on risky sign-ins;
+      // accounts here reach children's data and photos.
+      featurePlan: cognito.FeaturePlan.PLUS,
+      standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+      deletionProtection: keep,
+      removalPolicy: keep ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    for (const role of POOLS[settings.pool]) {
+      pool.addGroup(`Group-${role}`, { groupName: role, description: `Role ${role}` });
+    }
+    return pool;
+  }
+
 }
