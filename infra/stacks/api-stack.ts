@@ -23,6 +23,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -56,6 +57,8 @@ export interface ApiStackProps extends StackProps {
   table: ITableV2;
   /** The footage bucket of the data stack (name, ARN and key), imported here by its attributes. */
   bucket: FootageBucketAttributes;
+  /** The data stack's key, which also encrypts every log group of this stack. */
+  logKey: kms.IKey;
 }
 
 /** Completing an upload: inspect it, write the (stripped) file below media/, drop the upload. */
@@ -264,6 +267,12 @@ export class ApiStack extends Stack {
     // from the data stack while this stack still uses them. Set before any child is added.
     CrossStackReferences.of(this).consume(ReferenceStrength.STRONG);
     const { config } = props;
+    // Logs are encrypted with the data stack's key. Outside dev they outlive the stack (until their
+    // retention ends), so that the last weeks can still be read after a tear-down.
+    const logging = {
+      logEncryptionKey: props.logKey,
+      logRemovalPolicy: config.stage === 'dev' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    } as const;
 
     // Sign-in: one user pool per kind of user, so that MFA can be required for staff and admin and
     // optional for families (Cognito sets MFA per pool), and a role is believed only from the pool
@@ -341,6 +350,7 @@ export class ApiStack extends Stack {
       handler: AUTHORIZER_HANDLER,
       description: 'HTTP API authorizer: access tokens of the staff and family user pools',
       environment: { JWT_ISSUERS: jwtIssuers },
+      ...logging,
       // Verifies a signature with a cached key: small and quick. The timeout covers one JWKS fetch
       // (3 seconds) after a cold start.
       memorySize: 256,
@@ -364,7 +374,11 @@ export class ApiStack extends Stack {
       defaultAuthorizer: authorizer,
     });
 
-    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: ACCESS_LOG_RETENTION });
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: ACCESS_LOG_RETENTION,
+      encryptionKey: logging.logEncryptionKey,
+      removalPolicy: logging.logRemovalPolicy,
+    });
     this.stage = this.api.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,
@@ -414,6 +428,7 @@ export class ApiStack extends Stack {
         handler: route.handler,
         description: `${route.method} ${route.path}`,
         environment,
+        ...logging,
         // Completing an upload reads a photo whole (up to 30 MB) to strip its location, or copies a
         // video (up to 2 GB); the HTTP API waits at most 30 seconds for any route.
         ...(route.handler === 'media/complete-upload' ? { memorySize: 1024, timeout: Duration.seconds(29) } : {}),
@@ -446,6 +461,7 @@ export class ApiStack extends Stack {
       handler: OBJECT_CREATED_HANDLER,
       description: `S3 ObjectCreated on ${UPLOAD_PREFIX}`,
       environment,
+      ...logging,
       memorySize: 1024,
       // No HTTP client waits here: time enough to copy the largest video.
       timeout: Duration.minutes(5),
@@ -459,6 +475,7 @@ export class ApiStack extends Stack {
       bucket: props.bucket,
       target: objectCreated.fn,
       prefix: UPLOAD_PREFIX,
+      ...logging,
     });
 
     // SPEC §5: propagates each withdrawal to the footage within minutes. Only new withdrawal
@@ -478,6 +495,7 @@ export class ApiStack extends Stack {
       handler: WITHDRAWAL_STREAM_HANDLER,
       description: 'DynamoDB stream: propagates consent withdrawals to the footage',
       environment,
+      ...logging,
       memorySize: 512,
       timeout: Duration.seconds(60),
     });
@@ -502,6 +520,7 @@ export class ApiStack extends Stack {
       handler: SWEEP_HANDLER,
       description: 'Daily retention sweep: deletes what is due (SPEC 6)',
       environment,
+      ...logging,
       memorySize: 1024,
       // Lambda's maximum. A run is resumable and idempotent: one that times out leaves the rest to
       // its retry, or to the next day's run.

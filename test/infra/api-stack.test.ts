@@ -465,6 +465,43 @@ describe('API stack', () => {
     });
   });
 
+  describe('encryption', () => {
+    /** The export of the data stack that holds its key's ARN. */
+    function dataKeyImport(s: Synthesized) {
+      const keyId = s.data.getLogicalId(s.data.key.node.defaultChild as CfnElement);
+      const outputs = s.dataTemplate.toJSON().Outputs as Record<string, { Value: unknown; Export?: { Name: string } }>;
+      const exported = Object.values(outputs).find((o) => JSON.stringify(o.Value) === JSON.stringify({ 'Fn::GetAtt': [keyId, 'Arn'] }));
+      expect(exported?.Export?.Name).toBeDefined();
+      return { 'Fn::ImportValue': exported?.Export?.Name };
+    }
+
+    it.each(['dev', 'prod'] as const)('%s: every log group (functions, aws-cdk-lib\'s handler, API access logs) is encrypted with the data stack\'s key', (stage) => {
+      const s = stage === 'dev' ? dev : prod;
+      const groups = resourcesOf(s.apiTemplate, 'AWS::Logs::LogGroup');
+
+      expect(groups.length).toBe(HANDLERS.length + 2);
+      for (const [id, group] of groups) expect([id, group.Properties?.KmsKeyId]).toEqual([id, dataKeyImport(s)]);
+    });
+
+    it('log groups go with the stack in dev; outside dev they stay until their retention ends', () => {
+      for (const [, group] of resourcesOf(dev.apiTemplate, 'AWS::Logs::LogGroup')) expect(group.DeletionPolicy).toBe('Delete');
+      for (const [, group] of resourcesOf(prod.apiTemplate, 'AWS::Logs::LogGroup')) {
+        expect(group.DeletionPolicy).toBe('Retain');
+        expect(group.Properties?.RetentionInDays).toEqual(expect.any(Number));
+      }
+    });
+
+    it('the only key of this stack is the alerts topic\'s; the dead-letter queues use SQS-managed encryption', () => {
+      const keys = resourcesOf(dev.apiTemplate, 'AWS::KMS::Key').map(([id]) => id);
+
+      expect(keys).toEqual([logicalIdOf(dev, dev.api.alerts.key)]);
+      for (const [, queue] of resourcesOf(dev.apiTemplate, 'AWS::SQS::Queue')) {
+        expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true });
+        expect(queue.Properties?.KmsMasterKeyId).toBeUndefined();
+      }
+    });
+  });
+
   describe('upload notification', () => {
     const objectCreatedId = (s: Synthesized) => functionsByHandler(s)[OBJECT_CREATED_HANDLER]?.[0] as string;
 

@@ -1,4 +1,4 @@
-import { App, Fn, Stack } from 'aws-cdk-lib';
+import { App, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -53,6 +53,19 @@ describe('AppFunction', () => {
       POWERTOOLS_SERVICE_NAME: 'beeldtoestemming',
       POWERTOOLS_LOG_LEVEL: 'DEBUG',
       AGE_POLICY: 'uavg',
+    });
+  });
+
+  it('encrypts its log group with the given key and keeps or drops it as told', () => {
+    const { stack } = arrange();
+    const key = new kms.Key(stack, 'LogKey');
+
+    new AppFunction(stack, 'Fn', { handler: 'consent/get-consents', logEncryptionKey: key, logRemovalPolicy: RemovalPolicy.DESTROY });
+
+    const [group] = Object.values(Template.fromStack(stack).findResources('AWS::Logs::LogGroup'));
+    expect(group).toMatchObject({
+      DeletionPolicy: 'Delete',
+      Properties: { KmsKeyId: { 'Fn::GetAtt': [stack.getLogicalId(key.node.defaultChild as kms.CfnKey), 'Arn'] } },
     });
   });
 

@@ -125,6 +125,31 @@ describe('data stack', () => {
     dev.dataTemplate.hasResourceProperties(KEY, { EnableKeyRotation: true });
   });
 
+  it("the key's policy lets the account administer it, and CloudWatch Logs use it for log groups of this account and region only", () => {
+    const [, key] = onlyResource(prod.dataTemplate, KEY);
+    const statements = (key.Properties?.KeyPolicy as { Statement: Statement[] }).Statement;
+
+    expect(statements).toEqual([
+      expect.objectContaining({ Effect: 'Allow', Action: 'kms:*', Principal: { AWS: expect.anything() }, Resource: '*' }),
+      {
+        Sid: 'AllowCloudWatchLogsOfThisAccountAndRegion',
+        Effect: 'Allow',
+        Principal: { Service: 'logs.eu-west-1.amazonaws.com' },
+        Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        Resource: '*',
+        Condition: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': {
+              'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:eu-west-1:', { Ref: 'AWS::AccountId' }, ':log-group:*']],
+            },
+          },
+        },
+      },
+    ]);
+    // The account root statement is CDK's default: IAM policies of the account decide who administers the key.
+    expect(JSON.stringify(statements[0]?.Principal)).toContain(':root');
+  });
+
   it('outside dev, table and key survive a stack deletion and the table is deletion-protected', () => {
     const [, table] = onlyResource(prod.dataTemplate, TABLE);
     const [, key] = onlyResource(prod.dataTemplate, KEY);
