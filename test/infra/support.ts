@@ -24,8 +24,13 @@ export interface Synthesized extends Deployment {
   apiTemplate: Template;
 }
 
-export function synth(config: OrganisationConfig): Synthesized {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+/** The feature flags of cdk.json, which `cdk synth` and `cdk deploy` apply (e.g. minimized IAM policies). */
+export function cdkJsonContext(): Record<string, unknown> {
+  return (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
+}
+
+export function synth(config: OrganisationConfig, context: Record<string, unknown> = {}): Synthesized {
+  const app = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
   const deployment = createDeployment(app, config);
   return {
     app,
