@@ -60,6 +60,8 @@ export async function startBackend(options: BackendOptions): Promise<LocalBacken
     NOTICE_VERSION: options.noticeVersion ?? '2026-09',
     JWT_ISSUERS: JSON.stringify(issuer.settings),
     POWERTOOLS_SERVICE_NAME: 'beeldtoestemming-local',
+    // No CloudWatch here: metrics would only be printed.
+    POWERTOOLS_METRICS_DISABLED: 'true',
     ...(options.s3Endpoint && options.bucketName ? { S3_ENDPOINT: options.s3Endpoint, BUCKET_NAME: options.bucketName } : {}),
   });
   // In AWS the table's stream delivers each new withdrawal to the propagation function; here the

@@ -35,7 +35,7 @@ export interface AuthorizerContext {
 }
 
 const check = createAccessTokenCheck(readIssuers());
-export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRIC_SERVICES.authorizer });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRIC_SERVICES.authorizer });
 
 export async function lambdaHandler(
   event: APIGatewayRequestAuthorizerEventV2,

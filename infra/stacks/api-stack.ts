@@ -35,6 +35,7 @@ import type { Construct } from 'constructs';
 import { ORGANISATION_TIME_ZONE } from '../../functions/domain/calendar';
 import { POOLS, type Pool } from '../../functions/shared/auth';
 import { MEDIA_PREFIX, UPLOAD_PREFIX } from '../../functions/shared/bucket-layout';
+import { AUTHORIZER_FAILURES_METRIC, METRICS_NAMESPACE, METRIC_SERVICES, SWEEP_COMPLETED_METRIC } from '../../functions/shared/metrics';
 import {
   AUTHORIZER_HANDLER,
   OBJECT_CREATED_HANDLER,
@@ -190,6 +191,22 @@ class InvokeUnqualified extends LambdaInvoke {
  * when the metrics ask for it.
  */
 export const API_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
+
+/**
+ * Upload creation, for the whole organisation (API Gateway limits a route, not a client): a group's
+ * photos of a day sent at once stay below it; apps retry a 429 after a pause.
+ */
+export const UPLOAD_ROUTE = 'POST /media';
+export const UPLOAD_THROTTLE = { rateLimit: 10, burstLimit: 20 } as const;
+
+/** 26 hours without a completed sweep: the daily run at 03:00 plus time for its retries. */
+export const SWEEP_SILENCE_HOURS = 26;
+/** The API 5xx alarm: this share of requests, counted only in 5-minute periods with at least this many requests. */
+export const API_5XX_PERCENT = 5;
+export const API_5XX_MIN_REQUESTS = 20;
+/** Requests API Gateway answered with 429, counted from the access log. */
+export const API_THROTTLED_METRIC = 'api_throttled_requests';
+export const API_THROTTLED_ALARM_THRESHOLD = 10;
 
 /**
  * Access logs are the security trail of the API (who called which route, from where, with what
@@ -445,6 +462,18 @@ export class ApiStack extends Stack {
       this.functions[route.handler] = fn;
     }
 
+    // A stricter limit on upload creation: each answer is a URL that lets a tablet store up to 2 GiB.
+    // Route settings name a route key, which must exist before the stage refers to it.
+    const uploadRoute = this.node
+      .findAll()
+      .find((c): c is apigwv2.CfnRoute => c instanceof apigwv2.CfnRoute && c.routeKey === UPLOAD_ROUTE);
+    if (!uploadRoute) throw new Error(`${UPLOAD_ROUTE} is no route of functions/routes.ts`);
+    const cfnStage = this.stage.node.defaultChild as apigwv2.CfnStage;
+    cfnStage.routeSettings = {
+      [UPLOAD_ROUTE]: { ThrottlingRateLimit: UPLOAD_THROTTLE.rateLimit, ThrottlingBurstLimit: UPLOAD_THROTTLE.burstLimit },
+    };
+    cfnStage.node.addDependency(uploadRoute);
+
     // Encrypted at rest, TLS only, kept for SQS's maximum. Each queue below says what its messages hold.
     const deadLetterQueue = (queueId: string) =>
       new sqs.Queue(this, queueId, {
@@ -578,6 +607,88 @@ export class ApiStack extends Stack {
       'An upload notification failed after its retries: the upload stays incomplete unless the tablet completes it. ' +
         'See the object-created function logs.',
     );
+    this.alerts.alarm('SweepNotRun', {
+      // The sweep counts a completed run; a day without one (26 hours: the schedule's 03:00 plus the
+      // retries' margin) means it did not run, or never got to the end.
+      metric: new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: SWEEP_COMPLETED_METRIC,
+        dimensionsMap: { service: METRIC_SERVICES.sweep },
+        statistic: cloudwatch.Stats.SUM,
+        period: Duration.hours(1),
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: SWEEP_SILENCE_HOURS,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      description:
+        `No retention sweep completed in the last ${SWEEP_SILENCE_HOURS} hours: due footage may be kept past its date. ` +
+        'Check the schedule and the sweep logs; run it by hand (README, "Smoke test"). Also fires after a first deploy until the first run.',
+    });
+
+    // Every function's errors, but the sweep's (its own daily alarm above) and the authorizer's: it
+    // fails on purpose for every refused token (that is how API Gateway answers 401), so it is
+    // watched by what it counts when it cannot verify at all. HTTP handlers answer refusals and
+    // unexpected errors themselves (problem+json); an error here is a crash, a timeout or memory.
+    for (const [handler, fn] of Object.entries(this.functions)) {
+      if (handler === SWEEP_HANDLER || handler === AUTHORIZER_HANDLER) continue;
+      this.alerts.alarm(`Errors${handlerId(handler)}`, {
+        metric: fn.fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+        description: `The function ${handler} failed (a crash, a timeout or out of memory). See its logs.`,
+      });
+    }
+    this.alerts.alarm('AuthorizerFailures', {
+      metric: new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: AUTHORIZER_FAILURES_METRIC,
+        dimensionsMap: { service: METRIC_SERVICES.authorizer },
+        statistic: cloudwatch.Stats.SUM,
+        period: Duration.minutes(5),
+      }),
+      description:
+        'The authorizer could not verify tokens (the user pools\' keys could not be fetched): callers get 500. ' +
+        'See the authorizer logs. Refused tokens do not count here.',
+    });
+    this.alerts.alarm('Api5xxRate', {
+      metric: new cloudwatch.MathExpression({
+        // No rate below a minimum of requests: one failed request at night is not 100 % failure.
+        expression: `IF(requests >= ${API_5XX_MIN_REQUESTS}, 100 * FILL(errors, 0) / requests, 0)`,
+        usingMetrics: {
+          requests: this.api.metricCount({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+          errors: this.api.metricServerError({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+        },
+        period: Duration.minutes(5),
+        label: 'API 5xx answers, % of requests',
+      }),
+      threshold: API_5XX_PERCENT,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      description:
+        `More than ${API_5XX_PERCENT} % of API requests failed with 5xx in two of the last three 5-minute periods (with at ` +
+        `least ${API_5XX_MIN_REQUESTS} requests in a period). See the function logs by requestId, and the access logs.`,
+    });
+    this.alerts.alarm('LambdaThrottles', {
+      // Account-wide (no function dimension): the organisation's account holds this deployment, and
+      // a throttle anywhere means the account's concurrency ran out.
+      metric: new cloudwatch.Metric({ namespace: 'AWS/Lambda', metricName: 'Throttles', statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5) }),
+      description:
+        'Lambda refused invocations for lack of concurrency in this account and region (a second sweep started while one ' +
+        'runs is refused too). Check the account\'s concurrency quota and which function was throttled.',
+    });
+    // HTTP APIs publish no throttling metric: count the 429s of the access log.
+    const throttled = accessLogs.addMetricFilter('ThrottledRequests', {
+      filterPattern: logs.FilterPattern.stringValue('$.status', '=', '429'),
+      metricNamespace: METRICS_NAMESPACE,
+      metricName: API_THROTTLED_METRIC,
+      metricValue: '1',
+    });
+    this.alerts.alarm('ApiThrottled', {
+      metric: throttled.metric({ statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5) }),
+      threshold: API_THROTTLED_ALARM_THRESHOLD,
+      description:
+        `API Gateway answered 429 at least ${API_THROTTLED_ALARM_THRESHOLD} times in 5 minutes: a client exceeds the ` +
+        'stage or upload limits (a runaway app or a stolen token), or the limits are too low. See the access logs.',
+    });
 
     new CfnOutput(this, STACK_OUTPUTS.apiUrl, { value: this.stage.url });
     new CfnOutput(this, STACK_OUTPUTS.sweepFunctionName, { value: sweep.fn.functionName });

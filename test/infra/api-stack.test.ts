@@ -10,7 +10,15 @@ import {
   SWEEP_HANDLER,
   WITHDRAWAL_STREAM_HANDLER,
 } from '../../functions/routes';
-import { API_THROTTLE } from '../../infra/stacks/api-stack';
+import {
+  API_5XX_MIN_REQUESTS,
+  API_5XX_PERCENT,
+  API_THROTTLE,
+  API_THROTTLED_ALARM_THRESHOLD,
+  API_THROTTLED_METRIC,
+  UPLOAD_THROTTLE,
+} from '../../infra/stacks/api-stack';
+import { AUTHORIZER_FAILURES_METRIC, METRICS_NAMESPACE, METRIC_SERVICES, SWEEP_COMPLETED_METRIC } from '../../functions/shared/metrics';
 import { STACK_OUTPUTS } from '../../infra/stack-outputs';
 import { configWith, flatten, onlyResource, resourcesOf, synth, type Synthesized } from './support';
 
@@ -206,6 +214,40 @@ describe('API stack', () => {
           .Format,
       ) as Record<string, string>;
       expect(Object.values(format)).not.toContain('$context.path');
+    });
+
+    it('access log lines are JSON with the fields an investigation needs, and never a header, a body or a token', () => {
+      const format = JSON.parse(
+        (onlyResource(dev.apiTemplate, 'AWS::ApiGatewayV2::Stage')[1].Properties?.AccessLogSettings as { Format: string }).Format,
+      ) as Record<string, string>;
+
+      expect(format).toMatchObject({
+        requestId: '$context.requestId',
+        routeKey: '$context.routeKey',
+        status: '$context.status',
+        sourceIp: '$context.identity.sourceIp',
+        // What the authorizer passed on: the caller's record id and role.
+        caller: '$context.authorizer.userId',
+        role: '$context.authorizer.role',
+        authorizerError: '$context.authorizer.error',
+      });
+      for (const value of Object.values(format)) {
+        expect(value).toMatch(/^\$context\.[A-Za-z.]+$/);
+        expect(value).not.toMatch(/header|authorization|token|body|path|querystring|identitySource/i);
+      }
+    });
+
+    it('creating uploads has a stricter limit than the rest of the API', () => {
+      const [, stage] = onlyResource(dev.apiTemplate, 'AWS::ApiGatewayV2::Stage');
+      const [uploadRouteId] = resourcesOf(dev.apiTemplate, 'AWS::ApiGatewayV2::Route').find(([, r]) => r.Properties?.RouteKey === 'POST /media') ?? [];
+
+      expect(stage.Properties?.RouteSettings).toEqual({
+        'POST /media': { ThrottlingRateLimit: UPLOAD_THROTTLE.rateLimit, ThrottlingBurstLimit: UPLOAD_THROTTLE.burstLimit },
+      });
+      expect(UPLOAD_THROTTLE.rateLimit).toBeLessThan(API_THROTTLE.rateLimit);
+      expect(UPLOAD_THROTTLE.burstLimit).toBeLessThan(API_THROTTLE.burstLimit);
+      // The stage may only name a route that exists when it is deployed.
+      expect((stage as { DependsOn?: string[] }).DependsOn).toContain(uploadRouteId);
     });
   });
 
@@ -723,11 +765,11 @@ describe('API stack', () => {
     it('alarm on any sweep error in a day, and notify the alerts topic', () => {
       const sweepId = functionsByHandler(dev)[SWEEP_HANDLER]?.[0] as string;
 
-      const found = alarms(dev).filter((a) => a.Properties.Namespace === 'AWS/Lambda');
+      const found = alarms(dev).filter((a) => JSON.stringify(a.Properties.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: sweepId } }]));
       expect(found.map((a) => a.Properties)).toEqual([
         expect.objectContaining({
+          Namespace: 'AWS/Lambda',
           MetricName: 'Errors',
-          Dimensions: [{ Name: 'FunctionName', Value: { Ref: sweepId } }],
           Statistic: 'Sum',
           Period: 86400,
           Threshold: 1,
@@ -736,6 +778,100 @@ describe('API stack', () => {
           AlarmActions: [{ Ref: topicId(dev) }],
         }),
       ]);
+    });
+
+    it('alarm when no sweep completed in 26 hours: hourly periods, missing data counts as not run', () => {
+      const found = alarms(dev).filter((a) => a.Properties.MetricName === SWEEP_COMPLETED_METRIC);
+
+      expect(found.map((a) => a.Properties)).toEqual([
+        expect.objectContaining({
+          Namespace: METRICS_NAMESPACE,
+          Dimensions: [{ Name: 'service', Value: METRIC_SERVICES.sweep }],
+          Statistic: 'Sum',
+          Period: 3600,
+          EvaluationPeriods: 26,
+          DatapointsToAlarm: 26,
+          Threshold: 1,
+          ComparisonOperator: 'LessThanThreshold',
+          TreatMissingData: 'breaching',
+          AlarmActions: [{ Ref: topicId(dev) }],
+        }),
+      ]);
+      // CloudWatch evaluates at most 7 days for periods of an hour or more.
+      expect(26 * 3600).toBeLessThanOrEqual(7 * 24 * 3600);
+    });
+
+    it('alarm on errors of every function but the sweep (its own alarm) and the authorizer (fails on purpose for refused tokens)', () => {
+      const byHandler = functionsByHandler(dev);
+      const onErrors = alarms(dev).filter((a) => a.Properties.MetricName === 'Errors' && a.Properties.Period === 300);
+      const watched = onErrors.map((a) => (a.Properties.Dimensions as { Value: { Ref: string } }[])[0]?.Value.Ref);
+
+      expect(watched.sort()).toEqual(
+        HANDLERS.filter((h) => h !== SWEEP_HANDLER && h !== AUTHORIZER_HANDLER)
+          .map((h) => byHandler[h]?.[0])
+          .sort(),
+      );
+      for (const alarm of onErrors) {
+        expect(alarm.Properties).toMatchObject({
+          Namespace: 'AWS/Lambda',
+          Statistic: 'Sum',
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          TreatMissingData: 'notBreaching',
+          AlarmActions: [{ Ref: topicId(dev) }],
+        });
+      }
+      expect(watched).not.toContain(byHandler[AUTHORIZER_HANDLER]?.[0]);
+    });
+
+    it('alarm when the authorizer cannot verify at all (its own count, not its errors)', () => {
+      expect(alarms(dev).filter((a) => a.Properties.MetricName === AUTHORIZER_FAILURES_METRIC).map((a) => a.Properties)).toEqual([
+        expect.objectContaining({
+          Namespace: METRICS_NAMESPACE,
+          Dimensions: [{ Name: 'service', Value: METRIC_SERVICES.authorizer }],
+          Statistic: 'Sum',
+          Period: 300,
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          AlarmActions: [{ Ref: topicId(dev) }],
+        }),
+      ]);
+    });
+
+    it('alarm on the API\'s 5xx rate, only above a minimum number of requests', () => {
+      const [apiId] = onlyResource(dev.apiTemplate, 'AWS::ApiGatewayV2::Api');
+      const found = alarms(dev).filter((a) => Array.isArray(a.Properties.Metrics));
+
+      expect(found).toHaveLength(1);
+      const props = found[0]?.Properties as { Metrics: { Id: string; Expression?: string; MetricStat?: unknown }[] } & Record<string, unknown>;
+      expect(props).toMatchObject({ Threshold: API_5XX_PERCENT, EvaluationPeriods: 3, DatapointsToAlarm: 2, ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: [{ Ref: topicId(dev) }] });
+      const byId = Object.fromEntries(props.Metrics.map((m) => [m.Id, m]));
+      expect(props.Metrics.find((m) => m.Expression)?.Expression).toBe(`IF(requests >= ${API_5XX_MIN_REQUESTS}, 100 * FILL(errors, 0) / requests, 0)`);
+      expect(byId.requests?.MetricStat).toEqual({ Metric: { Namespace: 'AWS/ApiGateway', MetricName: 'Count', Dimensions: [{ Name: 'ApiId', Value: { Ref: apiId } }] }, Period: 300, Stat: 'Sum' });
+      expect(byId.errors?.MetricStat).toEqual({ Metric: { Namespace: 'AWS/ApiGateway', MetricName: '5xx', Dimensions: [{ Name: 'ApiId', Value: { Ref: apiId } }] }, Period: 300, Stat: 'Sum' });
+      expect(API_5XX_MIN_REQUESTS).toBeGreaterThan(1);
+    });
+
+    it('alarm on throttling: Lambda throttles in the account, and 429 answers of the API counted from its access log', () => {
+      const [logGroupId] = resourcesOf(dev.apiTemplate, 'AWS::Logs::LogGroup').find(([id]) => id.startsWith('AccessLogs')) ?? [];
+      const [, filter] = onlyResource(dev.apiTemplate, 'AWS::Logs::MetricFilter');
+
+      expect(alarms(dev).filter((a) => a.Properties.MetricName === 'Throttles').map((a) => a.Properties)).toEqual([
+        expect.objectContaining({ Namespace: 'AWS/Lambda', Statistic: 'Sum', Threshold: 1, AlarmActions: [{ Ref: topicId(dev) }] }),
+      ]);
+      expect(alarms(dev).find((a) => a.Properties.MetricName === 'Throttles')?.Properties.Dimensions).toBeUndefined();
+      expect(filter.Properties).toEqual({
+        LogGroupName: { Ref: logGroupId },
+        FilterPattern: '{ $.status = "429" }',
+        MetricTransformations: [{ MetricNamespace: METRICS_NAMESPACE, MetricName: API_THROTTLED_METRIC, MetricValue: '1' }],
+      });
+      expect(alarms(dev).filter((a) => a.Properties.MetricName === API_THROTTLED_METRIC).map((a) => a.Properties)).toEqual([
+        expect.objectContaining({ Namespace: METRICS_NAMESPACE, Statistic: 'Sum', Period: 300, Threshold: API_THROTTLED_ALARM_THRESHOLD, AlarmActions: [{ Ref: topicId(dev) }] }),
+      ]);
+    });
+
+    it('every alarm notifies the alerts topic', () => {
+      for (const alarm of alarms(dev)) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId(dev) }]);
     });
 
     it('alarm on a message in any dead-letter queue, and notify the alerts topic', () => {
