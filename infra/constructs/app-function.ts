@@ -143,6 +143,8 @@ export interface AppFunctionProps {
   logEncryptionKey?: kms.IKey;
   /** What happens to the log group when the stack is deleted. @default RETAIN (aws-cdk-lib's default) */
   logRemovalPolicy?: RemovalPolicy;
+  /** @default FUNCTION_LOG_RETENTION; longer only with a reason (e.g. ERASURE_LOG_RETENTION in the data stack). */
+  logRetention?: logs.RetentionDays;
 }
 
 /**
@@ -163,7 +165,7 @@ export class AppFunction extends Construct {
     super(scope, id);
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: FUNCTION_LOG_RETENTION,
+      retention: props.logRetention ?? FUNCTION_LOG_RETENTION,
       ...(props.logEncryptionKey ? { encryptionKey: props.logEncryptionKey } : {}),
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
     });

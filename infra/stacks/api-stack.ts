@@ -475,6 +475,10 @@ export class ApiStack extends Stack {
     cfnStage.node.addDependency(uploadRoute);
 
     // Encrypted at rest, TLS only, kept for SQS's maximum. Each queue below says what its messages hold.
+    // SQS-managed keys rather than the data key: the messages hold no footage, names or consent, only
+    // ids and positions of what failed; with the data key every function that may fail into a queue
+    // (and Scheduler) would need key rights beyond its data path, and the key's use would no longer
+    // mean "personal data is read or written".
     const deadLetterQueue = (queueId: string) =>
       new sqs.Queue(this, queueId, {
         encryption: sqs.QueueEncryption.SQS_MANAGED,

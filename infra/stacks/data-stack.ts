@@ -7,6 +7,7 @@ import { ArnFormat, Duration, RemovalPolicy, Stack, Validations, type StackProps
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import type { Construct } from 'constructs';
@@ -24,6 +25,14 @@ export interface DataStackProps extends StackProps {
  * cost of PITR depends on the table size, not on the recovery window.
  */
 export const PITR_RECOVERY_DAYS = 35;
+
+/**
+ * The log retention of a function that erases a child's data. A point-in-time restore rolls the
+ * table back, erasures and their records included; the structured line each erasure writes (ids
+ * only) is how an operator finds the erasures to apply again, so it must outlive the recovery
+ * window (README, "Point-in-time recovery and erasure"). Other functions keep FUNCTION_LOG_RETENTION.
+ */
+export const ERASURE_LOG_RETENTION = logs.RetentionDays.TWO_MONTHS;
 
 /** SPEC §6: "Uploads that never completed are removed within a day." S3 counts whole days. */
 export const UPLOAD_EXPIRY_DAYS = 1;

@@ -1,7 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { MEDIA_PREFIX, UPLOAD_PREFIX } from '../../functions/shared/bucket-layout';
 import { GLOBAL_INDEXES, GSI2, TABLE_KEYS } from '../../functions/shared/table-design';
-import { PITR_RECOVERY_DAYS } from '../../infra/stacks/data-stack';
+import { ERASURE_LOG_RETENTION, PITR_RECOVERY_DAYS } from '../../infra/stacks/data-stack';
 import { configWith, onlyResource, resourcesOf, synth, type Synthesized } from './support';
 
 const TABLE = 'AWS::DynamoDB::GlobalTable';
@@ -110,6 +110,11 @@ describe('data stack', () => {
       ],
     });
     expect(PITR_RECOVERY_DAYS).toBe(35);
+  });
+
+  it('keeps the log line of an erasure longer than a restore can reach back', () => {
+    // logs.RetentionDays values are days.
+    expect(ERASURE_LOG_RETENTION).toBeGreaterThanOrEqual(PITR_RECOVERY_DAYS);
   });
 
   it('encrypts the table with the customer-managed key of this stack', () => {
