@@ -7,7 +7,20 @@
  */
 import { JwtRsaVerifier } from 'aws-jwt-verify';
 import { validateCognitoJwtFields } from 'aws-jwt-verify/cognito-verifier';
-import { FetchError, JwkValidationError, JwksNotAvailableInCacheError, JwksValidationError, JwtBaseError } from 'aws-jwt-verify/error';
+import {
+  CognitoJwtInvalidClientIdError,
+  CognitoJwtInvalidTokenUseError,
+  FetchError,
+  JwkValidationError,
+  JwksNotAvailableInCacheError,
+  JwksValidationError,
+  JwtBaseError,
+  JwtExpiredError,
+  JwtInvalidSignatureError,
+  JwtParseError,
+  KidNotFoundInJwksError,
+  ParameterValidationError,
+} from 'aws-jwt-verify/error';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { Fetcher } from 'aws-jwt-verify/https';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
@@ -92,6 +105,21 @@ function isVerifierFailure(err: unknown): boolean {
   );
 }
 
+/**
+ * Why aws-jwt-verify refused a token, as a short code for the logs: its error classes, never its
+ * messages, which can quote claims of the token (and class names do not survive minification).
+ */
+function rejectionReason(err: unknown): string {
+  if (err instanceof JwtExpiredError) return 'expired';
+  if (err instanceof JwtParseError) return 'malformed';
+  if (err instanceof JwtInvalidSignatureError || err instanceof KidNotFoundInJwksError) return 'signature';
+  if (err instanceof CognitoJwtInvalidTokenUseError) return 'token_use';
+  if (err instanceof CognitoJwtInvalidClientIdError) return 'client';
+  // Among others "issuer not configured": a token of an issuer nobody trusts.
+  if (err instanceof ParameterValidationError) return 'issuer';
+  return 'invalid';
+}
+
 export type AccessTokenCheck = (authorization: string | undefined) => Promise<Principal>;
 
 /**
@@ -124,8 +152,7 @@ export function createAccessTokenCheck(issuers: readonly IssuerSettings[]): Acce
       payload = (await verifier.verify(match[1])) as Record<string, unknown>;
     } catch (err) {
       if (isVerifierFailure(err)) throw err;
-      // The error's class, never its message: messages can quote claims of the token.
-      throw new TokenRejected('unauthenticated', (err as Error).name);
+      throw new TokenRejected('unauthenticated', rejectionReason(err));
     }
     const username = payload.username;
     if (typeof username !== 'string' || username.length === 0) throw new TokenRejected('unauthenticated', 'no username');

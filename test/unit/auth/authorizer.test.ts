@@ -85,6 +85,18 @@ describe('lets through', () => {
 describe('answers Unauthorized (API Gateway: 401)', () => {
   const forger = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
   const now = () => Math.floor(Date.now() / 1000);
+  /** What the authorizer logs as the reason, per case. */
+  const reasons: Record<string, string> = {
+    'no Authorization header': 'no bearer token',
+    'a header that is not a bearer token': 'no bearer token',
+    'a malformed token': 'no bearer token',
+    'an expired token': 'expired',
+    'an id token': 'token_use',
+    'a token for another app client': 'client',
+    "a staff token for the family pool's app client": 'client',
+    'a token of an issuer nobody trusts': 'issuer',
+    'a token of a trusted issuer signed with another key': 'signature',
+  };
   const cases: Record<string, () => string | undefined> = {
     'no Authorization header': () => undefined,
     'a header that is not a bearer token': () => 'Basic YWRtaW46YWRtaW4=',
@@ -121,6 +133,7 @@ describe('answers Unauthorized (API Gateway: 401)', () => {
     expect((result as Error).message).toBe('Unauthorized');
     expect(metricNames(lines)).toContain('tokens_refused');
     expect(metricNames(lines)).not.toContain('verification_failures');
+    expect(lines.find((l) => l.message === 'token refused')).toMatchObject({ kind: 'unauthenticated', reason: reasons[kind] });
     if (authorization) expect(raw).not.toContain(authorization.replace(/^\w+ /, ''));
   });
 });
