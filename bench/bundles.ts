@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
-import { OBJECT_CREATED_HANDLER, ROUTES, SWEEP_HANDLER, WITHDRAWAL_STREAM_HANDLER, handlerId } from '../functions/routes';
+import { AUTHORIZER_HANDLER, OBJECT_CREATED_HANDLER, ROUTES, SWEEP_HANDLER, WITHDRAWAL_STREAM_HANDLER, handlerId } from '../functions/routes';
 
 const ROOT = path.resolve(__dirname, '..');
 const RUNS = 5;
@@ -21,9 +21,7 @@ const REFERENCE = 'reference: DynamoDBClient only';
 const HANDLER_ENV = {
   TABLE_NAME: 'bench',
   NOTICE_VERSION: '2026-09',
-  JWT_ISSUER: 'https://example.invalid',
-  JWT_JWKS_URI: 'https://example.invalid/jwks',
-  JWT_CLIENT_IDS: 'x',
+  JWT_ISSUERS: JSON.stringify([{ issuer: 'https://example.invalid', jwksUri: 'https://example.invalid/jwks', clientIds: ['x'], roles: ['admin'] }]),
   AWS_REGION: 'eu-central-1',
   BUCKET_NAME: 'b',
   AGE_POLICY: 'youth-care',
@@ -68,7 +66,7 @@ function median(xs: number[]): number {
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'bt-bundles-'));
   try {
-    const handlers = [...ROUTES.map((r) => r.handler), OBJECT_CREATED_HANDLER, WITHDRAWAL_STREAM_HANDLER, SWEEP_HANDLER];
+    const handlers = [...ROUTES.map((r) => r.handler), AUTHORIZER_HANDLER, OBJECT_CREATED_HANDLER, WITHDRAWAL_STREAM_HANDLER, SWEEP_HANDLER];
     const referenceEntry = path.join(dir, 'reference-entry.ts');
     const targets = [
       { name: REFERENCE, entry: referenceEntry, out: path.join(dir, 'reference.js') },

@@ -65,6 +65,9 @@ export const AUDIT_CHAIN_HANDLER = 'audit/chain';
 /** Invoked daily by a schedule: deletes what retention or withdrawal says must go (SPEC 6). */
 export const SWEEP_HANDLER = 'retention/sweep';
 
+/** Invoked by API Gateway before every route: verifies the access token (functions/shared/auth.ts). */
+export const AUTHORIZER_HANDLER = 'auth/authorizer';
+
 /** The function name of a route's handler, e.g. `consent/record-decision` -> `ConsentRecordDecision`. */
 export function handlerId(handler: string): string {
   return handler

@@ -30,6 +30,7 @@ export function createDeployment(app: App, config: OrganisationConfig): Deployme
     config,
     table: data.table,
     bucket: data.footage,
+    logKey: data.key,
     description: `Beeldtoestemming ${config.organisationId} (${config.stage}): sign-in, API and functions`,
   });
   for (const stack of [data, api]) {

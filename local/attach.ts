@@ -25,9 +25,8 @@ export async function attachToLocalBackend(): Promise<Runtime> {
     BUCKET_NAME: process.env.BT_BUCKET_NAME ?? 'beeldtoestemming-local-media',
     S3_ENDPOINT: s3,
     NOTICE_VERSION: 'local',
-    JWT_ISSUER: 'http://127.0.0.1/unused',
-    JWT_JWKS_URI: 'http://127.0.0.1/unused',
-    JWT_CLIENT_IDS: 'unused',
+    // These tools verify no tokens; the runtime only needs a well-formed setting.
+    JWT_ISSUERS: JSON.stringify([{ issuer: 'http://127.0.0.1/unused', jwksUri: 'http://127.0.0.1/unused', clientIds: ['unused'], roles: ['admin'] }]),
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
   });
   const { getRuntime } = await import('../functions/shared/runtime');

@@ -66,10 +66,10 @@ export async function startBackend(options: BackendOptions): Promise<LocalBacken
     DYNAMODB_ENDPOINT: options.dynamoEndpoint,
     AGE_POLICY: options.agePolicy ?? 'youth-care',
     NOTICE_VERSION: options.noticeVersion ?? '2026-09',
-    JWT_ISSUER: issuer.issuer,
-    JWT_JWKS_URI: issuer.jwksUri,
-    JWT_CLIENT_IDS: issuer.clientId,
+    JWT_ISSUERS: JSON.stringify(issuer.settings),
     POWERTOOLS_SERVICE_NAME: 'beeldtoestemming-local',
+    // No CloudWatch here: metrics would only be printed.
+    POWERTOOLS_METRICS_DISABLED: 'true',
     ...(options.s3Endpoint && options.bucketName ? { S3_ENDPOINT: options.s3Endpoint, BUCKET_NAME: options.bucketName } : {}),
   });
   // In AWS the table's stream delivers each new withdrawal to the propagation function; here the

@@ -56,16 +56,16 @@ async function main(): Promise<void> {
 Beeldtoestemming local backend
   API            ${backend.url}
   API reference  ${backend.url}/docs   (OpenAPI: ${backend.url}/openapi.json)
-  token issuer   ${backend.issuer.issuer}   (JWKS: ${backend.issuer.jwksUri})
+  token issuer   ${backend.issuer.base}   (staff pool: ${backend.issuer.pools.staff.issuer}, family pool: ${backend.issuer.pools.family.issuer})
   DynamoDB Local ${dynamo.endpoint}   s3rver ${s3.endpoint}
   data           ${dataDir} ${seeded ? '(demo data loaded)' : '(kept from last run; --fresh to start over)'}
 
 Get a token for a demo user and call the API:
-  TOKEN=$(curl -s ${backend.issuer.issuer}/token/guardian-anna | sed 's/.*"access_token":"\\([^"]*\\)".*/\\1/')
+  TOKEN=$(curl -s ${backend.issuer.base}/token/guardian-anna | sed 's/.*"access_token":"\\([^"]*\\)".*/\\1/')
   curl -s -H "Authorization: Bearer $TOKEN" ${backend.url}/me/children
 
 Demo users: ${Object.entries(DEMO_USERS).map(([u, r]) => `${u} (${r})`).join(', ')}
-Any other user: curl -s -X POST ${backend.issuer.issuer}/token -d '{"username":"...","role":"guardian"}'
+Any other user: curl -s -X POST ${backend.issuer.base}/token -d '{"username":"...","role":"guardian"}'
 Ctrl-C stops everything.`);
   } catch (err) {
     console.error(`Could not start the local backend: ${(err as Error).message}`);

@@ -172,7 +172,18 @@ export function buildOpenApiDocument(version: string): Json {
     ],
     paths,
     components: {
-      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A Cognito access token' } },
+      securitySchemes: {
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            'A Cognito access token: of the staff pool (staff-tablet client) for staff and admin, of the family pool ' +
+            '(parents-app client) for guardians and children. In AWS, API Gateway answers a missing or invalid token ' +
+            'itself with 401 `{"message":"Unauthorized"}`, and a valid token without exactly one role of its pool with ' +
+            '403 `{"message":"Forbidden"}` (not problem+json); the local backend answers both as problems.',
+        },
+      },
       schemas: { Problem: jsonSchema(problem, 'output'), ChildExportV1: jsonSchema(childExportV1, 'output') },
     },
   };

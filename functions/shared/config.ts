@@ -2,6 +2,7 @@
 import * as z from 'zod';
 import { AGE_POLICIES, PURPOSES } from '../domain/purposes';
 import { DEFAULT_RETENTION, MAX_RETENTION_YEARS } from '../domain/retention';
+import { ROLES, type IssuerSettings } from './auth';
 
 const retentionSchema = z.partialRecord(z.enum(PURPOSES), z.number().int().min(1).max(MAX_RETENTION_YEARS));
 
@@ -13,18 +14,47 @@ function safeJson(raw: string): unknown {
   }
 }
 
-const csv = z
-  .string()
+/**
+ * The trusted token issuers, one per user pool: `[{issuer, jwksUri, clientIds, roles}]` as JSON.
+ * A role may belong to one issuer only, so that no pool can grant a role of another.
+ */
+const issuersSchema = z
+  .array(
+    z.strictObject({
+      issuer: z.url(),
+      jwksUri: z.url(),
+      clientIds: z.array(z.string().min(1)).min(1),
+      roles: z.array(z.enum(ROLES)).min(1),
+    }),
+  )
   .min(1)
-  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+  .refine((list) => new Set(list.map((i) => i.issuer)).size === list.length, 'issuers must be unique')
+  .refine((list) => {
+    const roles = list.flatMap((i) => i.roles);
+    return new Set(roles).size === roles.length;
+  }, 'a role may belong to one issuer only');
+
+const jwtIssuers = z.string().transform((raw, ctx): IssuerSettings[] => {
+  const parsed = issuersSchema.safeParse(safeJson(raw));
+  if (!parsed.success) {
+    ctx.addIssue({ code: 'custom', message: parsed.error.issues[0]?.message ?? 'is invalid' });
+    return z.NEVER;
+  }
+  return parsed.data;
+});
+
+/** Reads only the token issuers: for the authorizer, which needs nothing else. */
+export function readIssuers(env: NodeJS.ProcessEnv = process.env): IssuerSettings[] {
+  const parsed = z.object({ JWT_ISSUERS: jwtIssuers }).safeParse(env);
+  if (!parsed.success) throw new Error('invalid function configuration: JWT_ISSUERS');
+  return parsed.data.JWT_ISSUERS;
+}
 
 const schema = z.object({
   TABLE_NAME: z.string().min(1),
   AGE_POLICY: z.enum(AGE_POLICIES).default('youth-care'),
   NOTICE_VERSION: z.string().min(1),
-  JWT_ISSUER: z.string().url(),
-  JWT_JWKS_URI: z.string().url(),
-  JWT_CLIENT_IDS: csv,
+  JWT_ISSUERS: jwtIssuers,
   /** Only set locally: the DynamoDB Local endpoint. */
   DYNAMODB_ENDPOINT: z.string().url().optional(),
   /** The footage bucket; required by the functions that touch footage. */

@@ -1,14 +1,19 @@
 /**
  * The one HTTP stack every API handler uses: authenticate, authorise the role, validate the
  * request with zod, run the service, answer JSON; errors become application/problem+json.
+ * Metrics (Powertools, embedded metric format): cold starts, answers by status class, and
+ * problems by code.
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod';
 import type { Principal, TokenVerifier } from './auth';
 import { ForbiddenError, HttpError, ValidationError } from './errors';
 import { logger } from './logger';
+import { METRICS_NAMESPACE, METRIC_SERVICES } from './metrics';
 import type { EndpointSpec } from './spec';
 
 export type { EndpointSpec } from './spec';
@@ -144,9 +149,36 @@ const problemResponder = (): middy.MiddlewareObj<APIGatewayProxyEventV2, HttpRes
   },
 });
 
-/** The Lambda entry point (exported as `handler`): one middleware order for every HTTP handler. */
+/** One instance for every HTTP handler: the `service` dimension is `api`, cold starts carry the function name. */
+export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRIC_SERVICES.api });
+
+/**
+ * Counts every answer by status class (`responses_2xx`, `_4xx`, `_5xx`) and every problem by its
+ * code (`problems` with the dimension `code`), after the problem responder has answered. Never the
+ * caller or the route's parameters.
+ */
+const answerMetrics = (): middy.MiddlewareObj<APIGatewayProxyEventV2, HttpResult, Error, Context> => {
+  const count = (request: middy.Request<APIGatewayProxyEventV2, HttpResult, Error, Context>) => {
+    const status = request.response?.statusCode ?? 500;
+    metrics.addMetric(`responses_${Math.floor(status / 100)}xx`, MetricUnit.Count, 1);
+    if (request.error) {
+      const problemMetric = metrics.singleMetric();
+      problemMetric.addDimension('code', request.error instanceof HttpError ? request.error.code : 'internal_error');
+      problemMetric.addMetric('problems', MetricUnit.Count, 1);
+    }
+  };
+  return { after: count, onError: count };
+};
+
+/**
+ * The Lambda entry point (exported as `handler`): one middleware order for every HTTP handler.
+ * After and on error middy runs them in reverse: the problem responder answers, the answer is
+ * counted, the metrics are flushed, the log context is reset.
+ */
 export function wrap(lambdaHandler: LambdaHandler) {
   return middy(lambdaHandler)
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }))
+    .use(answerMetrics())
     .use(problemResponder());
 }

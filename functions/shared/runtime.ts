@@ -55,11 +55,7 @@ export function getRuntime(): Runtime {
       requests: new RequestsRepository(db, config.TABLE_NAME),
       erasure: new ErasureRepository(db, config.TABLE_NAME),
       store: lazyStore(config),
-      verify: createTokenVerifier({
-        issuer: config.JWT_ISSUER,
-        jwksUri: config.JWT_JWKS_URI,
-        clientIds: config.JWT_CLIENT_IDS,
-      }),
+      verify: createTokenVerifier(config.JWT_ISSUERS),
       now: () => new Date(),
       newId: () => crypto.randomUUID(),
     };

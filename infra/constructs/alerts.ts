@@ -34,6 +34,14 @@ export interface AlarmOptions {
   description: string;
   /** @default 1 */
   threshold?: number;
+  /** @default GREATER_THAN_OR_EQUAL_TO_THRESHOLD */
+  comparisonOperator?: cloudwatch.ComparisonOperator;
+  /** @default 1 */
+  evaluationPeriods?: number;
+  /** @default evaluationPeriods */
+  datapointsToAlarm?: number;
+  /** @default NOT_BREACHING: no data means nothing happened */
+  treatMissingData?: cloudwatch.TreatMissingData;
 }
 
 /** The alerts topic and its key; `alarm` adds an alarm that notifies it. */
@@ -94,17 +102,19 @@ export class Alerts extends Construct {
   }
 
   /**
-   * An alarm that notifies the topic when `metric` reaches `threshold` (default 1) in one period.
-   * No data means nothing happened: not breaching.
+   * An alarm that notifies the topic; by default when `metric` reaches `threshold` (default 1) in
+   * one period, no data meaning nothing happened (not breaching).
    */
   alarm(id: string, options: AlarmOptions): cloudwatch.Alarm {
+    const evaluationPeriods = options.evaluationPeriods ?? 1;
     const alarm = new cloudwatch.Alarm(this, id, {
       metric: options.metric,
       alarmDescription: options.description,
       threshold: options.threshold ?? 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      evaluationPeriods,
+      datapointsToAlarm: options.datapointsToAlarm ?? evaluationPeriods,
+      comparisonOperator: options.comparisonOperator ?? cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: options.treatMissingData ?? cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     alarm.addAlarmAction(new SnsAction(this.topic));
     return alarm;

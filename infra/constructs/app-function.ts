@@ -1,7 +1,8 @@
 import * as path from 'node:path';
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { CfnGlobalTable, type ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -135,6 +136,15 @@ export interface AppFunctionProps {
   deadLetterQueue?: IQueue;
   /** Caps (and reserves) the function's concurrency; `1` makes invocations run one at a time. */
   reservedConcurrentExecutions?: number;
+  /**
+   * Encrypts the function's log group. The key's policy must let CloudWatch Logs of this account
+   * and region use it (the data stack's key does).
+   */
+  logEncryptionKey?: kms.IKey;
+  /** What happens to the log group when the stack is deleted. @default RETAIN (aws-cdk-lib's default) */
+  logRemovalPolicy?: RemovalPolicy;
+  /** @default FUNCTION_LOG_RETENTION; longer only with a reason (e.g. ERASURE_LOG_RETENTION in the data stack). */
+  logRetention?: logs.RetentionDays;
 }
 
 /**
@@ -154,7 +164,11 @@ export class AppFunction extends Construct {
   constructor(scope: Construct, id: string, props: AppFunctionProps) {
     super(scope, id);
 
-    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: FUNCTION_LOG_RETENTION });
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? FUNCTION_LOG_RETENTION,
+      ...(props.logEncryptionKey ? { encryptionKey: props.logEncryptionKey } : {}),
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
 
     // Our own role instead of the default one with the AWSLambdaBasicExecutionRole managed policy,
     // which may write to every log group in the account: this one may write only to its own.

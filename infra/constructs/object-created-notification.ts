@@ -25,8 +25,9 @@
  * handler's own log group, which has a retention. Its other permissions are aws-cdk-lib's own:
  * s3:GetBucketNotification and s3:PutBucketNotification on this bucket only.
  */
-import { CfnResource, Stack } from 'aws-cdk-lib';
+import { CfnResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -59,6 +60,10 @@ export interface ObjectCreatedNotificationProps {
   target: lambda.IFunction;
   /** A key prefix such as `uploads/`. */
   prefix: string;
+  /** Encrypts the handler's log group (see AppFunction). */
+  logEncryptionKey?: kms.IKey;
+  /** @default RETAIN */
+  logRemovalPolicy?: RemovalPolicy;
 }
 
 /** Invokes `target` for every object created below `prefix` of `bucket`. At most one per stack. */
@@ -100,7 +105,11 @@ export class ObjectCreatedNotification extends Construct {
     if (handlers.length !== 1 || !handler) {
       throw new Error(`${this.node.path}: expected aws-cdk-lib's notifications handler, found ${handlers.length}`);
     }
-    this.handlerLogGroup = new logs.LogGroup(this, 'HandlerLogs', { retention: FUNCTION_LOG_RETENTION });
+    this.handlerLogGroup = new logs.LogGroup(this, 'HandlerLogs', {
+      retention: FUNCTION_LOG_RETENTION,
+      ...(props.logEncryptionKey ? { encryptionKey: props.logEncryptionKey } : {}),
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
     this.handlerLogGroup.grantWrite(this.handlerRole);
     handler.addPropertyOverride('LoggingConfig', { LogGroup: this.handlerLogGroup.logGroupName });
   }

@@ -17,12 +17,13 @@ import {
 } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -32,10 +33,12 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ORGANISATION_TIME_ZONE } from '../../functions/domain/calendar';
-import { ROLES } from '../../functions/shared/auth';
+import { POOLS, type Pool } from '../../functions/shared/auth';
 import { EXPORT_PREFIX, MEDIA_PREFIX, UPLOAD_PREFIX } from '../../functions/shared/bucket-layout';
+import { AUTHORIZER_FAILURES_METRIC, METRICS_NAMESPACE, METRIC_SERVICES, SWEEP_COMPLETED_METRIC } from '../../functions/shared/metrics';
 import {
   AUDIT_CHAIN_HANDLER,
+  AUTHORIZER_HANDLER,
   OBJECT_CREATED_HANDLER,
   RECORDS_ACCESS,
   ROUTES,
@@ -47,7 +50,8 @@ import type { OrganisationConfig } from '../config';
 import { Alerts } from '../constructs/alerts';
 import { AppFunction, type BucketGrant, type IndexName } from '../constructs/app-function';
 import { ObjectCreatedNotification } from '../constructs/object-created-notification';
-import type { FootageBucketAttributes } from './data-stack';
+import { STACK_OUTPUTS } from '../stack-outputs';
+import { ERASURE_LOG_RETENTION, type FootageBucketAttributes } from './data-stack';
 
 export interface ApiStackProps extends StackProps {
   config: OrganisationConfig;
@@ -55,6 +59,8 @@ export interface ApiStackProps extends StackProps {
   table: ITableV2;
   /** The footage bucket of the data stack (name, ARN and key), imported here by its attributes. */
   bucket: FootageBucketAttributes;
+  /** The data stack's key, which also encrypts every log group of this stack. */
+  logKey: kms.IKey;
 }
 
 /** Completing an upload: inspect it, write the (stripped) file below media/, drop the upload. */
@@ -68,6 +74,9 @@ const DELETE_FOOTAGE: readonly BucketGrant[] = [
   { prefix: UPLOAD_PREFIX, actions: ['s3:DeleteObject'] },
   { prefix: MEDIA_PREFIX, actions: ['s3:DeleteObject'] },
 ];
+
+/** The route that erases a child (SPEC §7). */
+const ERASE_CHILD_HANDLER = 'rights/erase-child';
 
 /** Erasing a child: its footage, and the export files of its access requests. */
 const ERASE_CHILD: readonly BucketGrant[] = [...DELETE_FOOTAGE, { prefix: EXPORT_PREFIX, actions: ['s3:DeleteObject'] }];
@@ -91,7 +100,7 @@ export const BUCKET_ACCESS: Readonly<Record<string, readonly BucketGrant[]>> = {
   [WITHDRAWAL_STREAM_HANDLER]: DELETE_FOOTAGE,
   // The sweep also completes erasures that stopped halfway (SPEC §7).
   [SWEEP_HANDLER]: ERASE_CHILD,
-  'rights/erase-child': ERASE_CHILD,
+  [ERASE_CHILD_HANDLER]: ERASE_CHILD,
   // Signs URLs of the child's footage, writes the export document and signs its URL.
   'rights/export-child': [
     { prefix: MEDIA_PREFIX, actions: ['s3:GetObject'] },
@@ -238,6 +247,22 @@ class InvokeUnqualified extends LambdaInvoke {
 export const API_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
 
 /**
+ * Upload creation, for the whole organisation (API Gateway limits a route, not a client): a group's
+ * photos of a day sent at once stay below it; apps retry a 429 after a pause.
+ */
+export const UPLOAD_ROUTE = 'POST /media';
+export const UPLOAD_THROTTLE = { rateLimit: 10, burstLimit: 20 } as const;
+
+/** 26 hours without a completed sweep: the daily run at 03:00 plus time for its retries. */
+export const SWEEP_SILENCE_HOURS = 26;
+/** The API 5xx alarm: this share of requests, counted only in 5-minute periods with at least this many requests. */
+export const API_5XX_PERCENT = 5;
+export const API_5XX_MIN_REQUESTS = 20;
+/** Requests API Gateway answered with 429, counted from the access log. */
+export const API_THROTTLED_METRIC = 'api_throttled_requests';
+export const API_THROTTLED_ALARM_THRESHOLD = 10;
+
+/**
  * Access logs are the security trail of the API (who called which route, from where, with what
  * result); three months lets a complaint or an audit be checked, and no longer (minimisation).
  */
@@ -257,21 +282,44 @@ const ACCESS_LOG_FIELDS = {
   responseLatency: '$context.responseLatency',
   integrationLatency: '$context.integrationLatency',
   sourceIp: '$context.identity.sourceIp',
-  caller: '$context.authorizer.claims.username',
-  clientId: '$context.authorizer.claims.client_id',
+  // What the authorizer passed on: the record id and role of the caller, never the token.
+  caller: '$context.authorizer.userId',
+  role: '$context.authorizer.role',
   authorizerError: '$context.authorizer.error',
   integrationError: '$context.integrationErrorMessage',
   error: '$context.error.message',
 };
 
+/** Minimum password lengths, with lower and upper case, digits and symbols in both pools. */
+export const STAFF_PASSWORD_LENGTH = 14;
+export const FAMILY_PASSWORD_LENGTH = 12;
+
+/**
+ * How long API Gateway reuses the authorizer's answer for the same Authorization header. A token
+ * that expires meanwhile still passes the gateway for at most this long, and is then refused by the
+ * function, which verifies every request again.
+ */
+export const AUTHORIZER_CACHE_TTL = Duration.minutes(5);
+
+interface UserPoolSettings {
+  config: OrganisationConfig;
+  pool: Pool;
+  mfa: cognito.Mfa;
+  emailRequired: boolean;
+  minPasswordLength: number;
+}
+
 /** Sign-in, API and route functions for one organisation. */
 export class ApiStack extends Stack {
-  readonly userPool: cognito.UserPool;
+  /** Staff and admin: MFA required. */
+  readonly staffPool: cognito.UserPool;
+  /** Guardians and children of 12+: MFA optional. */
+  readonly familyPool: cognito.UserPool;
   readonly parentsClient: cognito.UserPoolClient;
   readonly staffClient: cognito.UserPoolClient;
   readonly api: apigwv2.HttpApi;
   readonly stage: apigwv2.HttpStage;
-  /** Every function by its handler: one per route, the object-created, withdrawal and sweep functions. */
+  /** Every function by its handler: one per route, the authorizer, the object-created, withdrawal and sweep functions. */
   readonly functions: Record<string, AppFunction> = {};
   readonly objectCreatedDeadLetters: sqs.Queue;
   /** Where the withdrawal stream mapping reports a batch it gave up on. */
@@ -284,7 +332,8 @@ export class ApiStack extends Stack {
   readonly withdrawalStream: lambda.EventSourceMapping;
   readonly sweepSchedule: scheduler.Schedule;
   readonly alerts: Alerts;
-  readonly issuer: string;
+  /** The token issuer (user pool URL) of each pool. */
+  readonly issuers: Record<Pool, string>;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -292,51 +341,45 @@ export class ApiStack extends Stack {
     // from the data stack while this stack still uses them. Set before any child is added.
     CrossStackReferences.of(this).consume(ReferenceStrength.STRONG);
     const { config } = props;
-    const keep = config.stage !== 'dev';
+    // Logs are encrypted with the data stack's key. Outside dev they outlive the stack (until their
+    // retention ends), so that the last weeks can still be read after a tear-down.
+    const logging = {
+      logEncryptionKey: props.logKey,
+      logRemovalPolicy: config.stage === 'dev' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    } as const;
 
-    // User accounts and their TOTP secrets are state: retained and protected outside dev.
-    this.userPool = new cognito.UserPool(this, 'UserPool', {
-      userPoolName: `beeldtoestemming-${config.organisationId}-${config.stage}`,
-      // Accounts are created by the organisation (admin), never by sign-up.
-      selfSignUpEnabled: false,
-      // The username is the id of the caller's record (functions/shared/auth.ts); people sign in with email.
-      signInAliases: { username: true, email: true },
-      signInCaseSensitive: false,
-      autoVerify: { email: true },
-      // Email stays optional: a child of 12+ gets an account, and the organisation should not have
-      // to collect a child's email address only to create it (minimisation).
-      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
-      // SPEC §8 wants two-factor sign-in for staff and admin. The pool allows TOTP for everyone
-      // (OPTIONAL) so that guardians and children are not forced into it; enforcing MFA for the
-      // staff and admin groups per user is its own issue, not done here.
-      mfa: cognito.Mfa.OPTIONAL,
-      mfaSecondFactor: { otp: true, sms: false },
-      passwordPolicy: {
-        minLength: 12,
-        requireLowercase: true,
-        requireUppercase: true,
-        requireDigits: true,
-        requireSymbols: true,
-        passwordHistorySize: 5,
-        tempPasswordValidity: Duration.days(3),
-      },
-      // Plus: blocks sign-in with known-compromised passwords and asks for MFA on risky sign-ins;
-      // accounts here reach children's data and photos.
-      featurePlan: cognito.FeaturePlan.PLUS,
-      standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
-      deletionProtection: keep,
-      removalPolicy: keep ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    // Sign-in: one user pool per kind of user, so that MFA can be required for staff and admin and
+    // optional for families (Cognito sets MFA per pool), and a role is believed only from the pool
+    // that may grant it (functions/shared/auth.ts POOLS). The username is the id of the caller's
+    // record, the group is the role.
+    this.staffPool = this.userPool('StaffPool', {
+      config,
+      pool: 'staff',
+      // SPEC §8: staff and admin sign in with two factors, always. TOTP only: SMS can be
+      // intercepted or swapped, and would need a phone number of every employee.
+      mfa: cognito.Mfa.REQUIRED,
+      // Staff are invited by email and recover their account by email.
+      emailRequired: true,
+      minPasswordLength: STAFF_PASSWORD_LENGTH,
     });
-    Validations.of(this.userPool).acknowledge({
+    this.familyPool = this.userPool('FamilyPool', {
+      config,
+      pool: 'family',
+      // Guardians and children of 12+ may add TOTP, and Plus asks risky sign-ins for it; required
+      // MFA would keep parents without an authenticator app from giving or withdrawing consent.
+      mfa: cognito.Mfa.OPTIONAL,
+      // A child of 12+ gets an account, and the organisation should not have to collect a child's
+      // email address only to create it (minimisation).
+      emailRequired: false,
+      minPasswordLength: FAMILY_PASSWORD_LENGTH,
+    });
+    Validations.of(this.familyPool).acknowledge({
       id: 'AwsSolutions-COG2',
       reason:
-        'MFA is OPTIONAL at pool level with TOTP so guardians and children can sign in without it; ' +
-        'SPEC §8 requires it for staff and admin, which is enforced per user in a separate issue.',
+        'The family pool (guardians and children of 12+) offers TOTP MFA but does not require it, as the issue asks: ' +
+        'parents without an authenticator app must still be able to withdraw consent. Plus threat protection asks ' +
+        'risky sign-ins for MFA. Staff and admin are in the staff pool, where MFA is required.',
     });
-
-    for (const role of ROLES) {
-      this.userPool.addGroup(`Group-${role}`, { groupName: role, description: `Role ${role}` });
-    }
 
     const clientDefaults: cognito.UserPoolClientOptions = {
       // Public clients (mobile apps): a secret in an app is no secret.
@@ -349,25 +392,52 @@ export class ApiStack extends Stack {
       accessTokenValidity: Duration.minutes(30),
       idTokenValidity: Duration.minutes(30),
     };
-    this.parentsClient = this.userPool.addClient('ParentsAppClient', {
+    this.parentsClient = this.familyPool.addClient('ParentsAppClient', {
       ...clientDefaults,
       userPoolClientName: 'parents-app',
       refreshTokenValidity: Duration.days(30),
     });
     // Tablets move around a group and hold children's footage: a staff session lasts a working day.
-    this.staffClient = this.userPool.addClient('StaffTabletClient', {
+    this.staffClient = this.staffPool.addClient('StaffTabletClient', {
       ...clientDefaults,
       userPoolClientName: 'staff-tablet',
       refreshTokenValidity: Duration.hours(12),
     });
 
-    this.issuer = `https://cognito-idp.${this.region}.amazonaws.com/${this.userPool.userPoolId}`;
-    const clientIds = [this.parentsClient.userPoolClientId, this.staffClient.userPoolClientId];
-    // Cognito access tokens carry `client_id`, not `aud`; API Gateway checks `client_id` against
-    // the audience for access tokens. The functions verify the token again (functions/shared/auth.ts).
-    const authorizer = new HttpJwtAuthorizer('CognitoJwt', this.issuer, {
-      jwtAudience: clientIds,
+    const issuerOf = (pool: cognito.UserPool) => `https://cognito-idp.${this.region}.amazonaws.com/${pool.userPoolId}`;
+    this.issuers = { staff: issuerOf(this.staffPool), family: issuerOf(this.familyPool) };
+    const clients: Record<Pool, cognito.UserPoolClient> = { staff: this.staffClient, family: this.parentsClient };
+    // What the authorizer and every handler trust (functions/shared/config.ts JWT_ISSUERS): each
+    // pool with its own app client and the roles it may grant.
+    const jwtIssuers = this.toJsonString(
+      (Object.keys(POOLS) as Pool[]).map((pool) => ({
+        issuer: this.issuers[pool],
+        jwksUri: `${this.issuers[pool]}/.well-known/jwks.json`,
+        clientIds: [clients[pool].userPoolClientId],
+        roles: [...POOLS[pool]],
+      })),
+    );
+
+    // A JWT authorizer trusts one issuer only; a second HTTP API for the other pool would double
+    // every route. So a Lambda authorizer verifies tokens of both pools, with the handlers' code.
+    const authorizerFn = new AppFunction(this, handlerId(AUTHORIZER_HANDLER), {
+      handler: AUTHORIZER_HANDLER,
+      description: 'HTTP API authorizer: access tokens of the staff and family user pools',
+      environment: { JWT_ISSUERS: jwtIssuers },
+      ...logging,
+      // Verifies a signature with a cached key: small and quick. The timeout covers one JWKS fetch
+      // (3 seconds) after a cold start.
+      memorySize: 256,
+      timeout: Duration.seconds(5),
+    });
+    this.functions[AUTHORIZER_HANDLER] = authorizerFn;
+    const authorizer = new HttpLambdaAuthorizer('AccessTokenAuthorizer', authorizerFn.fn, {
+      authorizerName: 'access-token',
+      // Without this header API Gateway answers 401 without invoking the function.
       identitySource: ['$request.header.Authorization'],
+      // Payload 2.0, answers {isAuthorized, context}.
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      resultsCacheTtl: AUTHORIZER_CACHE_TTL,
     });
 
     this.api = new apigwv2.HttpApi(this, 'HttpApi', {
@@ -378,7 +448,11 @@ export class ApiStack extends Stack {
       defaultAuthorizer: authorizer,
     });
 
-    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: ACCESS_LOG_RETENTION });
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: ACCESS_LOG_RETENTION,
+      encryptionKey: logging.logEncryptionKey,
+      removalPolicy: logging.logRemovalPolicy,
+    });
     this.stage = this.api.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,
@@ -393,15 +467,20 @@ export class ApiStack extends Stack {
     const environment = {
       AGE_POLICY: config.agePolicy,
       NOTICE_VERSION: config.noticeVersion,
-      JWT_ISSUER: this.issuer,
-      JWT_JWKS_URI: `${this.issuer}/.well-known/jwks.json`,
-      JWT_CLIENT_IDS: clientIds.join(','),
+      JWT_ISSUERS: jwtIssuers,
       // Everywhere, not only where footage is handled: a function without it would silently
       // compute deletion dates with the three-year default instead of the organisation's setting.
       RETENTION_YEARS: JSON.stringify(config.retentionYears),
     };
 
-    const known = new Set([...ROUTES.map((r) => r.handler), OBJECT_CREATED_HANDLER, WITHDRAWAL_STREAM_HANDLER, AUDIT_CHAIN_HANDLER, SWEEP_HANDLER]);
+    const known = new Set([
+      ...ROUTES.map((r) => r.handler),
+      AUTHORIZER_HANDLER,
+      OBJECT_CREATED_HANDLER,
+      WITHDRAWAL_STREAM_HANDLER,
+      AUDIT_CHAIN_HANDLER,
+      SWEEP_HANDLER,
+    ]);
     for (const handler of Object.keys(BUCKET_ACCESS)) {
       if (!known.has(handler)) throw new Error(`BUCKET_ACCESS names ${handler}, which is no handler of functions/routes.ts`);
     }
@@ -424,6 +503,9 @@ export class ApiStack extends Stack {
         handler: route.handler,
         description: `${route.method} ${route.path}`,
         environment,
+        ...logging,
+        // Its "child erased" log lines are how erasures are re-applied after a restore from a backup.
+        ...(route.handler === ERASE_CHILD_HANDLER ? { logRetention: ERASURE_LOG_RETENTION } : {}),
         // Completing an upload reads a photo whole (up to 30 MB) to strip its location, or copies a
         // video (up to 2 GB); the HTTP API waits at most 30 seconds for any route.
         ...(route.handler === 'media/complete-upload' || LONG_ROUTES.includes(route.handler) ? { memorySize: 1024, timeout: Duration.seconds(29) } : {}),
@@ -444,7 +526,23 @@ export class ApiStack extends Stack {
       this.functions[route.handler] = fn;
     }
 
+    // A stricter limit on upload creation: each answer is a URL that lets a tablet store up to 2 GiB.
+    // Route settings name a route key, which must exist before the stage refers to it.
+    const uploadRoute = this.node
+      .findAll()
+      .find((c): c is apigwv2.CfnRoute => c instanceof apigwv2.CfnRoute && c.routeKey === UPLOAD_ROUTE);
+    if (!uploadRoute) throw new Error(`${UPLOAD_ROUTE} is no route of functions/routes.ts`);
+    const cfnStage = this.stage.node.defaultChild as apigwv2.CfnStage;
+    cfnStage.routeSettings = {
+      [UPLOAD_ROUTE]: { ThrottlingRateLimit: UPLOAD_THROTTLE.rateLimit, ThrottlingBurstLimit: UPLOAD_THROTTLE.burstLimit },
+    };
+    cfnStage.node.addDependency(uploadRoute);
+
     // Encrypted at rest, TLS only, kept for SQS's maximum. Each queue below says what its messages hold.
+    // SQS-managed keys rather than the data key: the messages hold no footage, names or consent, only
+    // ids and positions of what failed; with the data key every function that may fail into a queue
+    // (and Scheduler) would need key rights beyond its data path, and the key's use would no longer
+    // mean "personal data is read or written".
     const deadLetterQueue = (queueId: string) =>
       new sqs.Queue(this, queueId, {
         encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -460,6 +558,7 @@ export class ApiStack extends Stack {
       handler: OBJECT_CREATED_HANDLER,
       description: `S3 ObjectCreated on ${UPLOAD_PREFIX}`,
       environment,
+      ...logging,
       memorySize: 1024,
       // No HTTP client waits here: time enough to copy the largest video.
       timeout: Duration.minutes(5),
@@ -473,6 +572,7 @@ export class ApiStack extends Stack {
       bucket: props.bucket,
       target: objectCreated.fn,
       prefix: UPLOAD_PREFIX,
+      ...logging,
     });
 
     // SPEC §5: propagates each withdrawal to the footage within minutes. Only new withdrawal
@@ -492,6 +592,7 @@ export class ApiStack extends Stack {
       handler: WITHDRAWAL_STREAM_HANDLER,
       description: 'DynamoDB stream: propagates consent withdrawals to the footage',
       environment,
+      ...logging,
       memorySize: 512,
       timeout: Duration.seconds(60),
     });
@@ -522,6 +623,7 @@ export class ApiStack extends Stack {
       handler: AUDIT_CHAIN_HANDLER,
       description: 'DynamoDB stream: links new audit entries into the hash chain',
       environment,
+      ...logging,
       memorySize: 512,
       timeout: Duration.seconds(60),
       reservedConcurrentExecutions: 1,
@@ -544,6 +646,9 @@ export class ApiStack extends Stack {
       handler: SWEEP_HANDLER,
       description: 'Daily retention sweep: deletes what is due (SPEC 6)',
       environment,
+      ...logging,
+      // It completes erasures that stopped halfway: its "child erased" lines must outlast the backups too.
+      logRetention: ERASURE_LOG_RETENTION,
       memorySize: 1024,
       // Lambda's maximum. A run is resumable and idempotent: one that times out leaves the rest to
       // its retry, or to the next day's run.
@@ -607,12 +712,141 @@ export class ApiStack extends Stack {
       'An upload notification failed after its retries: the upload stays incomplete unless the tablet completes it. ' +
         'See the object-created function logs.',
     );
+    this.alerts.alarm('SweepNotRun', {
+      // The sweep counts a completed run; a day without one (26 hours: the schedule's 03:00 plus the
+      // retries' margin) means it did not run, or never got to the end.
+      metric: new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: SWEEP_COMPLETED_METRIC,
+        dimensionsMap: { service: METRIC_SERVICES.sweep },
+        statistic: cloudwatch.Stats.SUM,
+        period: Duration.hours(1),
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: SWEEP_SILENCE_HOURS,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      description:
+        `No retention sweep completed in the last ${SWEEP_SILENCE_HOURS} hours: due footage may be kept past its date. ` +
+        'Check the schedule and the sweep logs; run it by hand (README, "Smoke test"). Also fires after a first deploy until the first run.',
+    });
 
-    new CfnOutput(this, 'ApiUrl', { value: this.stage.url });
-    new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
-    new CfnOutput(this, 'Issuer', { value: this.issuer });
+    // Every function's errors, but the sweep's (its own daily alarm above) and the authorizer's: it
+    // fails on purpose for every refused token (that is how API Gateway answers 401), so it is
+    // watched by what it counts when it cannot verify at all. HTTP handlers answer refusals and
+    // unexpected errors themselves (problem+json); an error here is a crash, a timeout or memory.
+    for (const [handler, fn] of Object.entries(this.functions)) {
+      if (handler === SWEEP_HANDLER || handler === AUTHORIZER_HANDLER) continue;
+      this.alerts.alarm(`Errors${handlerId(handler)}`, {
+        metric: fn.fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+        description: `The function ${handler} failed (a crash, a timeout or out of memory). See its logs.`,
+      });
+    }
+    this.alerts.alarm('AuthorizerFailures', {
+      metric: new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: AUTHORIZER_FAILURES_METRIC,
+        dimensionsMap: { service: METRIC_SERVICES.authorizer },
+        statistic: cloudwatch.Stats.SUM,
+        period: Duration.minutes(5),
+      }),
+      description:
+        'The authorizer could not verify tokens (the user pools\' keys could not be fetched): callers get 500. ' +
+        'See the authorizer logs. Refused tokens do not count here.',
+    });
+    this.alerts.alarm('Api5xxRate', {
+      metric: new cloudwatch.MathExpression({
+        // No rate below a minimum of requests: one failed request at night is not 100 % failure.
+        expression: `IF(requests >= ${API_5XX_MIN_REQUESTS}, 100 * FILL(errors, 0) / requests, 0)`,
+        usingMetrics: {
+          requests: this.api.metricCount({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+          errors: this.api.metricServerError({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+        },
+        period: Duration.minutes(5),
+        label: 'API 5xx answers, % of requests',
+      }),
+      threshold: API_5XX_PERCENT,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      description:
+        `More than ${API_5XX_PERCENT} % of API requests failed with 5xx in two of the last three 5-minute periods (with at ` +
+        `least ${API_5XX_MIN_REQUESTS} requests in a period). See the function logs by requestId, and the access logs.`,
+    });
+    this.alerts.alarm('LambdaThrottles', {
+      // Account-wide (no function dimension): the organisation's account holds this deployment, and
+      // a throttle anywhere means the account's concurrency ran out.
+      metric: new cloudwatch.Metric({ namespace: 'AWS/Lambda', metricName: 'Throttles', statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5) }),
+      description:
+        'Lambda refused invocations for lack of concurrency in this account and region (a second sweep started while one ' +
+        'runs is refused too). Check the account\'s concurrency quota and which function was throttled.',
+    });
+    // HTTP APIs publish no throttling metric: count the 429s of the access log.
+    const throttled = accessLogs.addMetricFilter('ThrottledRequests', {
+      filterPattern: logs.FilterPattern.stringValue('$.status', '=', '429'),
+      metricNamespace: METRICS_NAMESPACE,
+      metricName: API_THROTTLED_METRIC,
+      metricValue: '1',
+    });
+    this.alerts.alarm('ApiThrottled', {
+      metric: throttled.metric({ statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5) }),
+      threshold: API_THROTTLED_ALARM_THRESHOLD,
+      description:
+        `API Gateway answered 429 at least ${API_THROTTLED_ALARM_THRESHOLD} times in 5 minutes: a client exceeds the ` +
+        'stage or upload limits (a runaway app or a stolen token), or the limits are too low. See the access logs.',
+    });
+
+    new CfnOutput(this, STACK_OUTPUTS.apiUrl, { value: this.stage.url });
+    new CfnOutput(this, STACK_OUTPUTS.sweepFunctionName, { value: sweep.fn.functionName });
+    // scripts/create-user.ts reads the pool ids from here (infra/stack-outputs.ts).
+    new CfnOutput(this, STACK_OUTPUTS.staffUserPoolId, { value: this.staffPool.userPoolId });
+    new CfnOutput(this, STACK_OUTPUTS.familyUserPoolId, { value: this.familyPool.userPoolId });
+    new CfnOutput(this, 'StaffIssuer', { value: this.issuers.staff });
+    new CfnOutput(this, 'FamilyIssuer', { value: this.issuers.family });
     new CfnOutput(this, 'ParentsAppClientId', { value: this.parentsClient.userPoolClientId });
     new CfnOutput(this, 'StaffTabletClientId', { value: this.staffClient.userPoolClientId });
     new CfnOutput(this, 'AlertsTopicArn', { value: this.alerts.topic.topicArn });
   }
+
+  /**
+   * A user pool with the house settings: no self sign-up, sign-in by username (the record id) or
+   * email, a strong password policy, Plus threat protection, a group per role of `pool`, and
+   * deletion protection outside dev (accounts and their TOTP secrets are state).
+   */
+  private userPool(id: string, settings: UserPoolSettings): cognito.UserPool {
+    const { config } = settings;
+    const keep = config.stage !== 'dev';
+    const pool = new cognito.UserPool(this, id, {
+      userPoolName: `beeldtoestemming-${config.organisationId}-${config.stage}-${settings.pool}`,
+      // Accounts are created by the organisation (scripts/create-user.ts), never by sign-up.
+      selfSignUpEnabled: false,
+      // The username is the id of the caller's record (functions/shared/auth.ts); people sign in with email.
+      signInAliases: { username: true, email: true },
+      signInCaseSensitive: false,
+      autoVerify: { email: true },
+      standardAttributes: { email: { required: settings.emailRequired, mutable: true } },
+      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      mfa: settings.mfa,
+      mfaSecondFactor: { otp: true, sms: false },
+      passwordPolicy: {
+        minLength: settings.minPasswordLength,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        passwordHistorySize: 5,
+        tempPasswordValidity: Duration.days(3),
+      },
+      // Plus: blocks sign-in with known-compromised passwords and asks for MFA on risky sign-ins;
+      // accounts here reach children's data and photos.
+      featurePlan: cognito.FeaturePlan.PLUS,
+      standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+      deletionProtection: keep,
+      removalPolicy: keep ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    for (const role of POOLS[settings.pool]) {
+      pool.addGroup(`Group-${role}`, { groupName: role, description: `Role ${role}` });
+    }
+    return pool;
+  }
+
 }

@@ -3,9 +3,11 @@
  * (with the bucket that receives its access logs). Nothing here may be lost by a careless deploy,
  * so outside `dev` all of it is retained and the table is deletion-protected.
  */
-import { Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import type { Construct } from 'constructs';
@@ -23,6 +25,14 @@ export interface DataStackProps extends StackProps {
  * cost of PITR depends on the table size, not on the recovery window.
  */
 export const PITR_RECOVERY_DAYS = 35;
+
+/**
+ * The log retention of a function that erases a child's data. A point-in-time restore rolls the
+ * table back, erasures and their records included; the structured line each erasure writes (ids
+ * only) is how an operator finds the erasures to apply again, so it must outlive the recovery
+ * window (README, "Point-in-time recovery and erasure"). Other functions keep FUNCTION_LOG_RETENTION.
+ */
+export const ERASURE_LOG_RETENTION = logs.RetentionDays.TWO_MONTHS;
 
 /** SPEC §6: "Uploads that never completed are removed within a day." S3 counts whole days. */
 export const UPLOAD_EXPIRY_DAYS = 1;
@@ -85,6 +95,28 @@ export class DataStack extends Stack {
       // A deleted key makes every backup unreadable: keep it wherever the data is kept.
       removalPolicy,
     });
+    // The functions' log groups and the API access logs (API stack) are encrypted with this key too.
+    // CloudWatch Logs uses the key itself, with the log group's ARN as encryption context: the
+    // statement AWS documents, limited to log groups of this account and region. It names no log
+    // group of the API stack, so this stack does not depend on that one.
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchLogsOfThisAccountAndRegion',
+        principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': this.formatArn({
+              service: 'logs',
+              resource: 'log-group',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
 
     this.table = new dynamodb.TableV2(this, 'Table', {
       partitionKey: { name: TABLE_KEYS.partitionKey, type: dynamodb.AttributeType.STRING },

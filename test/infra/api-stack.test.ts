@@ -2,9 +2,26 @@ import type { CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { Match } from 'aws-cdk-lib/assertions';
 import { ROLES } from '../../functions/shared/auth';
-import { AUDIT_CHAIN_HANDLER, OBJECT_CREATED_HANDLER, RECORDS_ACCESS, ROUTES, SWEEP_HANDLER, WITHDRAWAL_STREAM_HANDLER } from '../../functions/routes';
-import { API_THROTTLE } from '../../infra/stacks/api-stack';
-import { configWith, onlyResource, resourcesOf, synth, type Synthesized } from './support';
+import {
+  AUDIT_CHAIN_HANDLER,
+  AUTHORIZER_HANDLER,
+  OBJECT_CREATED_HANDLER,
+  RECORDS_ACCESS,
+  ROUTES,
+  SWEEP_HANDLER,
+  WITHDRAWAL_STREAM_HANDLER,
+} from '../../functions/routes';
+import {
+  API_5XX_MIN_REQUESTS,
+  API_5XX_PERCENT,
+  API_THROTTLE,
+  API_THROTTLED_ALARM_THRESHOLD,
+  API_THROTTLED_METRIC,
+  UPLOAD_THROTTLE,
+} from '../../infra/stacks/api-stack';
+import { AUTHORIZER_FAILURES_METRIC, METRICS_NAMESPACE, METRIC_SERVICES, SWEEP_COMPLETED_METRIC } from '../../functions/shared/metrics';
+import { STACK_OUTPUTS } from '../../infra/stack-outputs';
+import { configWith, flatten, onlyResource, resourcesOf, synth, type Synthesized } from './support';
 
 type Statement = { Action: string | string[]; Resource: unknown; Condition?: Record<string, unknown> };
 type Resource = ReturnType<typeof resourcesOf>[number][1];
@@ -12,9 +29,11 @@ const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Act
 const resourcesOfStatement = (s: Statement) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
 
 const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'];
-const REQUIRED_ENV = ['TABLE_NAME', 'AGE_POLICY', 'NOTICE_VERSION', 'JWT_ISSUER', 'JWT_JWKS_URI', 'JWT_CLIENT_IDS', 'RETENTION_YEARS'];
-/** Every function of ours: one per route, and those invoked by S3, by the table's stream and by the schedule. */
-const HANDLERS = [...ROUTES.map((r) => r.handler), OBJECT_CREATED_HANDLER, WITHDRAWAL_STREAM_HANDLER, AUDIT_CHAIN_HANDLER, SWEEP_HANDLER];
+const REQUIRED_ENV = ['TABLE_NAME', 'AGE_POLICY', 'NOTICE_VERSION', 'JWT_ISSUERS', 'RETENTION_YEARS'];
+/** Every function of ours: one per route, the authorizer, and those invoked by S3, by the table's stream and by the schedule. */
+const HANDLERS = [...ROUTES.map((r) => r.handler), AUTHORIZER_HANDLER, OBJECT_CREATED_HANDLER, WITHDRAWAL_STREAM_HANDLER, AUDIT_CHAIN_HANDLER, SWEEP_HANDLER];
+/** The functions that use the table: all but the authorizer, which only reads tokens. */
+const TABLE_HANDLERS = HANDLERS.filter((h) => h !== AUTHORIZER_HANDLER);
 
 /**
  * What each function may do in the footage bucket, as `action prefix` pairs. Written out here on
@@ -112,28 +131,59 @@ describe('API stack', () => {
       expect(keys.sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
     });
 
-    it('every route requires a JWT from the user pool: none is open', () => {
+    it('every route goes through the Lambda authorizer: none is open', () => {
       const [authorizerId] = onlyResource(dev.apiTemplate, 'AWS::ApiGatewayV2::Authorizer');
 
       for (const [, route] of resourcesOf(dev.apiTemplate, 'AWS::ApiGatewayV2::Route')) {
-        expect(route.Properties).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } });
+        expect(route.Properties).toMatchObject({ AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } });
       }
       dev.apiTemplate.resourcePropertiesCountIs('AWS::ApiGatewayV2::Route', { AuthorizationType: 'NONE' }, 0);
+      expect(resourcesOf(dev.apiTemplate, 'AWS::ApiGatewayV2::Route')).toHaveLength(ROUTES.length);
     });
 
-    it('the authorizer trusts the user pool as issuer and both app clients as audience', () => {
-      const [poolId] = onlyResource(dev.apiTemplate, 'AWS::Cognito::UserPool');
-      const clientIds = resourcesOf(dev.apiTemplate, 'AWS::Cognito::UserPoolClient').map(([id]) => ({ Ref: id }));
+    it('the authorizer is the authorizer function, asked with the Authorization header (payload 2.0, simple answers, cached 5 minutes)', () => {
+      const authorizerFnId = functionsByHandler(dev)[AUTHORIZER_HANDLER]?.[0] as string;
 
-      dev.apiTemplate.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
-        AuthorizerType: 'JWT',
+      expect(onlyResource(dev.apiTemplate, 'AWS::ApiGatewayV2::Authorizer')[1].Properties).toEqual({
+        ApiId: expect.anything(),
+        Name: 'access-token',
+        AuthorizerType: 'REQUEST',
+        AuthorizerPayloadFormatVersion: '2.0',
+        EnableSimpleResponses: true,
+        // Without the header API Gateway answers 401 itself; with it, the cache key is the header.
         IdentitySource: ['$request.header.Authorization'],
-        JwtConfiguration: {
-          Issuer: { 'Fn::Join': ['', ['https://cognito-idp.eu-central-1.amazonaws.com/', { Ref: poolId }]] },
-          Audience: Match.arrayEquals(clientIds),
+        AuthorizerResultTtlInSeconds: 300,
+        AuthorizerUri: {
+          'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':apigateway:eu-central-1:lambda:path/2015-03-31/functions/', { 'Fn::GetAtt': [authorizerFnId, 'Arn'] }, '/invocations']],
         },
       });
-      expect(clientIds).toHaveLength(2);
+    });
+
+    it('only this API\'s authorizer may invoke the authorizer function', () => {
+      const authorizerFnId = functionsByHandler(dev)[AUTHORIZER_HANDLER]?.[0] as string;
+      const permissions = resourcesOf(dev.apiTemplate, 'AWS::Lambda::Permission').filter(
+        ([, p]) => JSON.stringify(p.Properties?.FunctionName).includes(authorizerFnId),
+      );
+
+      expect(permissions).toHaveLength(1);
+      expect(permissions[0]?.[1].Properties).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com' });
+      expect(flatten(permissions[0]?.[1].Properties?.SourceArn)).toMatch(/^arn:<AWS::Partition>:execute-api:eu-central-1:<AWS::AccountId>:<HttpApi\w+>\/authorizers\/<HttpApi\w*Authorizer\w*>$/);
+    });
+
+    it('the authorizer and every function trust exactly the two pools, each with its own app client and roles', () => {
+      const pool = (prefix: string) => resourcesOf(dev.apiTemplate, 'AWS::Cognito::UserPool').find(([id]) => id.startsWith(prefix))?.[0];
+      const client = (name: string) =>
+        resourcesOf(dev.apiTemplate, 'AWS::Cognito::UserPoolClient').find(([, c]) => c.Properties?.ClientName === name)?.[0];
+      const issuer = (poolId: string | undefined) => `https://cognito-idp.eu-central-1.amazonaws.com/<${poolId}>`;
+      const expected = [
+        { issuer: issuer(pool('StaffPool')), jwksUri: `${issuer(pool('StaffPool'))}/.well-known/jwks.json`, clientIds: [`<${client('staff-tablet')}>`], roles: ['staff', 'admin'] },
+        { issuer: issuer(pool('FamilyPool')), jwksUri: `${issuer(pool('FamilyPool'))}/.well-known/jwks.json`, clientIds: [`<${client('parents-app')}>`], roles: ['guardian', 'child'] },
+      ];
+
+      for (const [, fn] of ourFunctions(dev)) {
+        const env = (fn.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+        expect(JSON.parse(flatten(env.JWT_ISSUERS))).toEqual(expected);
+      }
     });
 
     it('each route is served by its own function, built from its handler module', () => {
@@ -168,6 +218,40 @@ describe('API stack', () => {
       ) as Record<string, string>;
       expect(Object.values(format)).not.toContain('$context.path');
     });
+
+    it('access log lines are JSON with the fields an investigation needs, and never a header, a body or a token', () => {
+      const format = JSON.parse(
+        (onlyResource(dev.apiTemplate, 'AWS::ApiGatewayV2::Stage')[1].Properties?.AccessLogSettings as { Format: string }).Format,
+      ) as Record<string, string>;
+
+      expect(format).toMatchObject({
+        requestId: '$context.requestId',
+        routeKey: '$context.routeKey',
+        status: '$context.status',
+        sourceIp: '$context.identity.sourceIp',
+        // What the authorizer passed on: the caller's record id and role.
+        caller: '$context.authorizer.userId',
+        role: '$context.authorizer.role',
+        authorizerError: '$context.authorizer.error',
+      });
+      for (const value of Object.values(format)) {
+        expect(value).toMatch(/^\$context\.[A-Za-z.]+$/);
+        expect(value).not.toMatch(/header|authorization|token|body|path|querystring|identitySource/i);
+      }
+    });
+
+    it('creating uploads has a stricter limit than the rest of the API', () => {
+      const [, stage] = onlyResource(dev.apiTemplate, 'AWS::ApiGatewayV2::Stage');
+      const [uploadRouteId] = resourcesOf(dev.apiTemplate, 'AWS::ApiGatewayV2::Route').find(([, r]) => r.Properties?.RouteKey === 'POST /media') ?? [];
+
+      expect(stage.Properties?.RouteSettings).toEqual({
+        'POST /media': { ThrottlingRateLimit: UPLOAD_THROTTLE.rateLimit, ThrottlingBurstLimit: UPLOAD_THROTTLE.burstLimit },
+      });
+      expect(UPLOAD_THROTTLE.rateLimit).toBeLessThan(API_THROTTLE.rateLimit);
+      expect(UPLOAD_THROTTLE.burstLimit).toBeLessThan(API_THROTTLE.burstLimit);
+      // The stage may only name a route that exists when it is deployed.
+      expect((stage as { DependsOn?: string[] }).DependsOn).toContain(uploadRouteId);
+    });
   });
 
   describe('functions', () => {
@@ -201,21 +285,15 @@ describe('API stack', () => {
     });
 
     it('every function gets the runtime configuration functions/shared/config.ts reads', () => {
-      const [poolId] = onlyResource(prod.apiTemplate, 'AWS::Cognito::UserPool');
-      const clientRefs = resourcesOf(prod.apiTemplate, 'AWS::Cognito::UserPoolClient').map(([id]) => ({ Ref: id }));
-      const issuer = ['https://cognito-idp.eu-central-1.amazonaws.com/', { Ref: poolId }];
+      const byHandler = functionsByHandler(prod);
+      expect(ourFunctions(prod)).toHaveLength(HANDLERS.length);
 
-      const functions = ourFunctions(prod);
-      expect(functions).toHaveLength(HANDLERS.length);
-      for (const [, fn] of functions) {
-        const env = (fn.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+      for (const handler of TABLE_HANDLERS) {
+        const env = (byHandler[handler]?.[1].Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
         expect(Object.keys(env)).toEqual(expect.arrayContaining(REQUIRED_ENV));
         expect(env).toMatchObject({
           AGE_POLICY: 'uavg',
           NOTICE_VERSION: '2027-01',
-          JWT_ISSUER: { 'Fn::Join': ['', issuer] },
-          JWT_JWKS_URI: { 'Fn::Join': ['', [...issuer, '/.well-known/jwks.json']] },
-          JWT_CLIENT_IDS: { 'Fn::Join': ['', [clientRefs[0], ',', clientRefs[1]]] },
           TABLE_NAME: { 'Fn::ImportValue': expect.stringContaining(prod.data.stackName) },
           RETENTION_YEARS: expect.any(String),
           POWERTOOLS_SERVICE_NAME: 'beeldtoestemming',
@@ -224,6 +302,12 @@ describe('API stack', () => {
         });
         expect(JSON.parse(env.RETENTION_YEARS as string)).toEqual({ parent_information: 3, coaching_video: 1, publication: 3 });
       }
+    });
+
+    it('the authorizer knows the token issuers and nothing of the data', () => {
+      const env = (functionsByHandler(prod)[AUTHORIZER_HANDLER]?.[1].Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+
+      expect(Object.keys(env).sort()).toEqual(['JWT_ISSUERS', 'NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME']);
     });
 
     it('every media function, and no other, knows the footage bucket and the upload URL lifetime', () => {
@@ -392,10 +476,11 @@ describe('API stack', () => {
     });
 
     it('the key can be used only through DynamoDB or S3 in the organisation region', () => {
-      for (const { statements } of statementsByHandler(dev)) {
+      for (const { handler, statements } of statementsByHandler(dev)) {
         const kms = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('kms:')));
         const services = kms.map((s) => (s.Condition?.StringEquals as Record<string, unknown>)['kms:ViaService']);
-        expect(services).toContain('dynamodb.eu-central-1.amazonaws.com');
+        if (TABLE_HANDLERS.includes(handler)) expect(services).toContain('dynamodb.eu-central-1.amazonaws.com');
+        else expect(kms).toEqual([]);
         for (const service of services) {
           expect(['dynamodb.eu-central-1.amazonaws.com', 's3.eu-central-1.amazonaws.com']).toContain(service);
         }
@@ -407,14 +492,14 @@ describe('API stack', () => {
       const found: Record<string, string[]> = {};
       for (const { handler, statements } of statementsByHandler(dev)) {
         const onIndexes = statements.filter((s) => JSON.stringify(s.Resource).includes('/index/'));
-        expect(onIndexes.flatMap(actionsOf)).toEqual(['dynamodb:Query']);
+        expect(onIndexes.flatMap(actionsOf)).toEqual(handler === AUTHORIZER_HANDLER ? [] : ['dynamodb:Query']);
         found[handler] = onIndexes.flatMap(resourcesOfStatement).map((r) => /\/index\/(\w+)"/.exec(JSON.stringify(r))?.[1] ?? '?');
       }
 
       expect(Object.keys(found).sort()).toEqual([...HANDLERS].sort());
       const expected: Record<string, string[]> = { [SWEEP_HANDLER]: ['GSI1', 'GSI2'], [AUDIT_CHAIN_HANDLER]: ['GSI2'], 'audit/verify': ['GSI1', 'GSI2'] };
       for (const handler of HANDLERS) {
-        expect([handler, found[handler]?.sort()]).toEqual([handler, expected[handler] ?? ['GSI1']]);
+        expect([handler, found[handler]?.sort()]).toEqual([handler, expected[handler] ?? (handler === AUTHORIZER_HANDLER ? [] : ['GSI1'])]);
       }
       // The same from the routes' side: only the admin's audit verification (which counts pending entries) reaches GSI2.
       for (const { route, statements } of statementsByRoute(dev)) {
@@ -426,6 +511,43 @@ describe('API stack', () => {
       expect(resourcesOf(dev.apiTemplate, 'AWS::IAM::Role').length).toBeGreaterThan(HANDLERS.length);
       for (const [, role] of resourcesOf(dev.apiTemplate, 'AWS::IAM::Role')) {
         expect(role.Properties?.ManagedPolicyArns).toBeUndefined();
+      }
+    });
+  });
+
+  describe('encryption', () => {
+    /** The export of the data stack that holds its key's ARN. */
+    function dataKeyImport(s: Synthesized) {
+      const keyId = s.data.getLogicalId(s.data.key.node.defaultChild as CfnElement);
+      const outputs = s.dataTemplate.toJSON().Outputs as Record<string, { Value: unknown; Export?: { Name: string } }>;
+      const exported = Object.values(outputs).find((o) => JSON.stringify(o.Value) === JSON.stringify({ 'Fn::GetAtt': [keyId, 'Arn'] }));
+      expect(exported?.Export?.Name).toBeDefined();
+      return { 'Fn::ImportValue': exported?.Export?.Name };
+    }
+
+    it.each(['dev', 'prod'] as const)('%s: every log group (functions, aws-cdk-lib\'s handler, API access logs) is encrypted with the data stack\'s key', (stage) => {
+      const s = stage === 'dev' ? dev : prod;
+      const groups = resourcesOf(s.apiTemplate, 'AWS::Logs::LogGroup');
+
+      expect(groups.length).toBe(HANDLERS.length + 2);
+      for (const [id, group] of groups) expect([id, group.Properties?.KmsKeyId]).toEqual([id, dataKeyImport(s)]);
+    });
+
+    it('log groups go with the stack in dev; outside dev they stay until their retention ends', () => {
+      for (const [, group] of resourcesOf(dev.apiTemplate, 'AWS::Logs::LogGroup')) expect(group.DeletionPolicy).toBe('Delete');
+      for (const [, group] of resourcesOf(prod.apiTemplate, 'AWS::Logs::LogGroup')) {
+        expect(group.DeletionPolicy).toBe('Retain');
+        expect(group.Properties?.RetentionInDays).toEqual(expect.any(Number));
+      }
+    });
+
+    it('the only key of this stack is the alerts topic\'s; the dead-letter queues use SQS-managed encryption', () => {
+      const keys = resourcesOf(dev.apiTemplate, 'AWS::KMS::Key').map(([id]) => id);
+
+      expect(keys).toEqual([logicalIdOf(dev, dev.api.alerts.key)]);
+      for (const [, queue] of resourcesOf(dev.apiTemplate, 'AWS::SQS::Queue')) {
+        expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true });
+        expect(queue.Properties?.KmsMasterKeyId).toBeUndefined();
       }
     });
   });
@@ -690,11 +812,11 @@ describe('API stack', () => {
     it('alarm on any sweep error in a day, and notify the alerts topic', () => {
       const sweepId = functionsByHandler(dev)[SWEEP_HANDLER]?.[0] as string;
 
-      const found = alarms(dev).filter((a) => a.Properties.Namespace === 'AWS/Lambda');
+      const found = alarms(dev).filter((a) => JSON.stringify(a.Properties.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: sweepId } }]));
       expect(found.map((a) => a.Properties)).toEqual([
         expect.objectContaining({
+          Namespace: 'AWS/Lambda',
           MetricName: 'Errors',
-          Dimensions: [{ Name: 'FunctionName', Value: { Ref: sweepId } }],
           Statistic: 'Sum',
           Period: 86400,
           Threshold: 1,
@@ -703,6 +825,100 @@ describe('API stack', () => {
           AlarmActions: [{ Ref: topicId(dev) }],
         }),
       ]);
+    });
+
+    it('alarm when no sweep completed in 26 hours: hourly periods, missing data counts as not run', () => {
+      const found = alarms(dev).filter((a) => a.Properties.MetricName === SWEEP_COMPLETED_METRIC);
+
+      expect(found.map((a) => a.Properties)).toEqual([
+        expect.objectContaining({
+          Namespace: METRICS_NAMESPACE,
+          Dimensions: [{ Name: 'service', Value: METRIC_SERVICES.sweep }],
+          Statistic: 'Sum',
+          Period: 3600,
+          EvaluationPeriods: 26,
+          DatapointsToAlarm: 26,
+          Threshold: 1,
+          ComparisonOperator: 'LessThanThreshold',
+          TreatMissingData: 'breaching',
+          AlarmActions: [{ Ref: topicId(dev) }],
+        }),
+      ]);
+      // CloudWatch evaluates at most 7 days for periods of an hour or more.
+      expect(26 * 3600).toBeLessThanOrEqual(7 * 24 * 3600);
+    });
+
+    it('alarm on errors of every function but the sweep (its own alarm) and the authorizer (fails on purpose for refused tokens)', () => {
+      const byHandler = functionsByHandler(dev);
+      const onErrors = alarms(dev).filter((a) => a.Properties.MetricName === 'Errors' && a.Properties.Period === 300);
+      const watched = onErrors.map((a) => (a.Properties.Dimensions as { Value: { Ref: string } }[])[0]?.Value.Ref);
+
+      expect(watched.sort()).toEqual(
+        HANDLERS.filter((h) => h !== SWEEP_HANDLER && h !== AUTHORIZER_HANDLER)
+          .map((h) => byHandler[h]?.[0])
+          .sort(),
+      );
+      for (const alarm of onErrors) {
+        expect(alarm.Properties).toMatchObject({
+          Namespace: 'AWS/Lambda',
+          Statistic: 'Sum',
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          TreatMissingData: 'notBreaching',
+          AlarmActions: [{ Ref: topicId(dev) }],
+        });
+      }
+      expect(watched).not.toContain(byHandler[AUTHORIZER_HANDLER]?.[0]);
+    });
+
+    it('alarm when the authorizer cannot verify at all (its own count, not its errors)', () => {
+      expect(alarms(dev).filter((a) => a.Properties.MetricName === AUTHORIZER_FAILURES_METRIC).map((a) => a.Properties)).toEqual([
+        expect.objectContaining({
+          Namespace: METRICS_NAMESPACE,
+          Dimensions: [{ Name: 'service', Value: METRIC_SERVICES.authorizer }],
+          Statistic: 'Sum',
+          Period: 300,
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          AlarmActions: [{ Ref: topicId(dev) }],
+        }),
+      ]);
+    });
+
+    it('alarm on the API\'s 5xx rate, only above a minimum number of requests', () => {
+      const [apiId] = onlyResource(dev.apiTemplate, 'AWS::ApiGatewayV2::Api');
+      const found = alarms(dev).filter((a) => Array.isArray(a.Properties.Metrics));
+
+      expect(found).toHaveLength(1);
+      const props = found[0]?.Properties as { Metrics: { Id: string; Expression?: string; MetricStat?: unknown }[] } & Record<string, unknown>;
+      expect(props).toMatchObject({ Threshold: API_5XX_PERCENT, EvaluationPeriods: 3, DatapointsToAlarm: 2, ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: [{ Ref: topicId(dev) }] });
+      const byId = Object.fromEntries(props.Metrics.map((m) => [m.Id, m]));
+      expect(props.Metrics.find((m) => m.Expression)?.Expression).toBe(`IF(requests >= ${API_5XX_MIN_REQUESTS}, 100 * FILL(errors, 0) / requests, 0)`);
+      expect(byId.requests?.MetricStat).toEqual({ Metric: { Namespace: 'AWS/ApiGateway', MetricName: 'Count', Dimensions: [{ Name: 'ApiId', Value: { Ref: apiId } }] }, Period: 300, Stat: 'Sum' });
+      expect(byId.errors?.MetricStat).toEqual({ Metric: { Namespace: 'AWS/ApiGateway', MetricName: '5xx', Dimensions: [{ Name: 'ApiId', Value: { Ref: apiId } }] }, Period: 300, Stat: 'Sum' });
+      expect(API_5XX_MIN_REQUESTS).toBeGreaterThan(1);
+    });
+
+    it('alarm on throttling: Lambda throttles in the account, and 429 answers of the API counted from its access log', () => {
+      const [logGroupId] = resourcesOf(dev.apiTemplate, 'AWS::Logs::LogGroup').find(([id]) => id.startsWith('AccessLogs')) ?? [];
+      const [, filter] = onlyResource(dev.apiTemplate, 'AWS::Logs::MetricFilter');
+
+      expect(alarms(dev).filter((a) => a.Properties.MetricName === 'Throttles').map((a) => a.Properties)).toEqual([
+        expect.objectContaining({ Namespace: 'AWS/Lambda', Statistic: 'Sum', Threshold: 1, AlarmActions: [{ Ref: topicId(dev) }] }),
+      ]);
+      expect(alarms(dev).find((a) => a.Properties.MetricName === 'Throttles')?.Properties.Dimensions).toBeUndefined();
+      expect(filter.Properties).toEqual({
+        LogGroupName: { Ref: logGroupId },
+        FilterPattern: '{ $.status = "429" }',
+        MetricTransformations: [{ MetricNamespace: METRICS_NAMESPACE, MetricName: API_THROTTLED_METRIC, MetricValue: '1' }],
+      });
+      expect(alarms(dev).filter((a) => a.Properties.MetricName === API_THROTTLED_METRIC).map((a) => a.Properties)).toEqual([
+        expect.objectContaining({ Namespace: METRICS_NAMESPACE, Statistic: 'Sum', Period: 300, Threshold: API_THROTTLED_ALARM_THRESHOLD, AlarmActions: [{ Ref: topicId(dev) }] }),
+      ]);
+    });
+
+    it('every alarm notifies the alerts topic', () => {
+      for (const alarm of alarms(dev)) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId(dev) }]);
     });
 
     it('alarm on a message in any dead-letter queue, and notify the alerts topic', () => {
@@ -773,50 +989,93 @@ describe('API stack', () => {
   });
 
   describe('sign-in', () => {
-    it('has a group per role of functions/shared/auth.ts', () => {
-      const groups = resourcesOf(dev.apiTemplate, 'AWS::Cognito::UserPoolGroup').map(([, g]) => g.Properties?.GroupName);
+    const pools = (s: Synthesized) => Object.fromEntries(resourcesOf(s.apiTemplate, 'AWS::Cognito::UserPool').map(([id, p]) => [id.startsWith('StaffPool') ? 'staff' : 'family', [id, p] as const]));
+    const poolProps = (s: Synthesized, pool: 'staff' | 'family') => pools(s)[pool]?.[1].Properties ?? {};
 
-      expect(groups.sort()).toEqual([...ROLES].sort());
-      expect(groups.sort()).toEqual(['admin', 'child', 'guardian', 'staff']);
+    it('has two user pools: staff and family', () => {
+      expect(Object.keys(pools(dev)).sort()).toEqual(['family', 'staff']);
+      expect(resourcesOf(dev.apiTemplate, 'AWS::Cognito::UserPool')).toHaveLength(2);
     });
 
-    it('offers TOTP as second factor, has no self sign-up and a strong password policy', () => {
-      dev.apiTemplate.hasResourceProperties('AWS::Cognito::UserPool', {
-        MfaConfiguration: 'OPTIONAL',
-        EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+    it('each pool has a group per role it may grant, and no other: staff and admin in the staff pool, guardian and child in the family pool', () => {
+      const groupsOf = (pool: 'staff' | 'family') =>
+        resourcesOf(dev.apiTemplate, 'AWS::Cognito::UserPoolGroup')
+          .filter(([, g]) => (g.Properties?.UserPoolId as { Ref: string }).Ref === pools(dev)[pool]?.[0])
+          .map(([, g]) => g.Properties?.GroupName)
+          .sort();
+
+      expect(groupsOf('staff')).toEqual(['admin', 'staff']);
+      expect(groupsOf('family')).toEqual(['child', 'guardian']);
+      expect([...groupsOf('staff'), ...groupsOf('family')].sort()).toEqual([...ROLES].sort());
+    });
+
+    it('staff and admin must sign in with TOTP as second factor; SMS is not offered', () => {
+      expect(poolProps(dev, 'staff')).toMatchObject({ MfaConfiguration: 'ON', EnabledMfas: ['SOFTWARE_TOKEN_MFA'] });
+    });
+
+    it('guardians and children may add TOTP; SMS is not offered', () => {
+      expect(poolProps(dev, 'family')).toMatchObject({ MfaConfiguration: 'OPTIONAL', EnabledMfas: ['SOFTWARE_TOKEN_MFA'] });
+    });
+
+    it.each(['staff', 'family'] as const)('the %s pool has no self sign-up, a strong password policy and Plus threat protection', (pool) => {
+      const props = poolProps(dev, pool);
+
+      expect(props).toMatchObject({
         AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
         Policies: {
-          PasswordPolicy: Match.objectLike({
-            MinimumLength: Match.anyValue(),
+          PasswordPolicy: {
+            MinimumLength: expect.any(Number),
             RequireLowercase: true,
             RequireUppercase: true,
             RequireNumbers: true,
             RequireSymbols: true,
-          }),
+            PasswordHistorySize: 5,
+            TemporaryPasswordValidityDays: 3,
+          },
         },
         UserPoolTier: 'PLUS',
+        UserPoolAddOns: { AdvancedSecurityMode: 'ENFORCED' },
       });
-      const policy = onlyResource(dev.apiTemplate, 'AWS::Cognito::UserPool')[1].Properties?.Policies as {
-        PasswordPolicy: { MinimumLength: number };
-      };
-      expect(policy.PasswordPolicy.MinimumLength).toBeGreaterThanOrEqual(12);
+      const minimum = (props.Policies as { PasswordPolicy: { MinimumLength: number } }).PasswordPolicy.MinimumLength;
+      expect(minimum).toBeGreaterThanOrEqual(pool === 'staff' ? 14 : 12);
     });
 
-    it('the parents app and the staff tablets are public clients signing in with SRP only', () => {
-      const clients = resourcesOf(dev.apiTemplate, 'AWS::Cognito::UserPoolClient').map(([, c]) => c.Properties ?? {});
+    it('staff accounts need an email address (invitation, recovery); a child\'s account does not', () => {
+      expect(poolProps(dev, 'staff').Schema).toEqual([{ Name: 'email', Required: true, Mutable: true }]);
+      expect(poolProps(dev, 'family').Schema).toEqual([{ Name: 'email', Required: false, Mutable: true }]);
+    });
 
-      expect(clients.map((c) => c.ClientName).sort()).toEqual(['parents-app', 'staff-tablet']);
-      for (const client of clients) {
+    it('the staff tablets sign in to the staff pool, the parents app to the family pool: public clients, SRP only, revocable, short access tokens', () => {
+      const clients = Object.fromEntries(
+        resourcesOf(dev.apiTemplate, 'AWS::Cognito::UserPoolClient').map(([, c]) => [c.Properties?.ClientName, c.Properties ?? {}]),
+      ) as Record<string, Record<string, unknown>>;
+
+      expect(Object.keys(clients).sort()).toEqual(['parents-app', 'staff-tablet']);
+      expect(clients['staff-tablet']?.UserPoolId).toEqual({ Ref: pools(dev).staff?.[0] });
+      expect(clients['parents-app']?.UserPoolId).toEqual({ Ref: pools(dev).family?.[0] });
+      for (const client of Object.values(clients)) {
         expect(client.GenerateSecret).toBe(false);
         expect((client.ExplicitAuthFlows as string[]).sort()).toEqual(['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_SRP_AUTH']);
         expect(client.AllowedOAuthFlows).toBeUndefined();
+        expect(client).toMatchObject({ EnableTokenRevocation: true, PreventUserExistenceErrors: 'ENABLED' });
+        expect(client).toMatchObject({ AccessTokenValidity: 30, TokenValidityUnits: { AccessToken: 'minutes' } });
+      }
+      // A staff session lasts a working day.
+      expect(clients['staff-tablet']?.RefreshTokenValidity).toBe(12 * 60);
+    });
+
+    it('outside dev both pools survive a stack deletion and are deletion-protected; in dev they go with it', () => {
+      for (const pool of ['staff', 'family'] as const) {
+        expect(pools(prod)[pool]?.[1]).toMatchObject({ DeletionPolicy: 'Retain', Properties: { DeletionProtection: 'ACTIVE' } });
+        expect(pools(dev)[pool]?.[1]).toMatchObject({ DeletionPolicy: 'Delete', Properties: { DeletionProtection: 'INACTIVE' } });
       }
     });
 
-    it('outside dev the user pool survives a stack deletion and is deletion-protected', () => {
-      const [, pool] = onlyResource(prod.apiTemplate, 'AWS::Cognito::UserPool');
+    it('names the pool ids in outputs that scripts/create-user.ts reads', () => {
+      const outputs = dev.apiTemplate.toJSON().Outputs as Record<string, { Value: unknown }>;
 
-      expect(pool).toMatchObject({ DeletionPolicy: 'Retain', Properties: { DeletionProtection: 'ACTIVE' } });
+      expect(outputs[STACK_OUTPUTS.staffUserPoolId]?.Value).toEqual({ Ref: pools(dev).staff?.[0] });
+      expect(outputs[STACK_OUTPUTS.familyUserPoolId]?.Value).toEqual({ Ref: pools(dev).family?.[0] });
     });
   });
 });

@@ -1,8 +1,9 @@
-import { App, Fn, Stack } from 'aws-cdk-lib';
+import { App, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AppFunction } from '../../infra/constructs/app-function';
@@ -54,6 +55,21 @@ describe('AppFunction', () => {
       POWERTOOLS_LOG_LEVEL: 'DEBUG',
       AGE_POLICY: 'uavg',
     });
+  });
+
+  it('encrypts its log group with the given key, keeps or drops it and keeps its lines as long as told', () => {
+    const { stack } = arrange();
+    const key = new kms.Key(stack, 'LogKey');
+
+    new AppFunction(stack, 'Fn', { handler: 'consent/get-consents', logEncryptionKey: key, logRemovalPolicy: RemovalPolicy.DESTROY });
+    new AppFunction(stack, 'Eraser', { handler: 'consent/get-consents', logRetention: logs.RetentionDays.TWO_MONTHS });
+
+    const [group, longer] = Object.values(Template.fromStack(stack).findResources('AWS::Logs::LogGroup'));
+    expect(group).toMatchObject({
+      DeletionPolicy: 'Delete',
+      Properties: { RetentionInDays: 30, KmsKeyId: { 'Fn::GetAtt': [stack.getLogicalId(key.node.defaultChild as kms.CfnKey), 'Arn'] } },
+    });
+    expect(longer).toMatchObject({ DeletionPolicy: 'Retain', Properties: { RetentionInDays: 60 } });
   });
 
   it('bindTable sets TABLE_NAME to the bound table', () => {

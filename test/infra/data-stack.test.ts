@@ -1,7 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { EXPORT_PREFIX, MEDIA_PREFIX, UPLOAD_PREFIX } from '../../functions/shared/bucket-layout';
 import { GLOBAL_INDEXES, GSI2, TABLE_KEYS } from '../../functions/shared/table-design';
-import { PITR_RECOVERY_DAYS } from '../../infra/stacks/data-stack';
+import { ERASURE_LOG_RETENTION, PITR_RECOVERY_DAYS } from '../../infra/stacks/data-stack';
 import { configWith, onlyResource, resourcesOf, synth, type Synthesized } from './support';
 
 const TABLE = 'AWS::DynamoDB::GlobalTable';
@@ -112,6 +112,11 @@ describe('data stack', () => {
     expect(PITR_RECOVERY_DAYS).toBe(35);
   });
 
+  it('keeps the log line of an erasure longer than a restore can reach back', () => {
+    // logs.RetentionDays values are days.
+    expect(ERASURE_LOG_RETENTION).toBeGreaterThanOrEqual(PITR_RECOVERY_DAYS);
+  });
+
   it('encrypts the table with the customer-managed key of this stack', () => {
     const [keyId] = onlyResource(dev.dataTemplate, KEY);
 
@@ -123,6 +128,31 @@ describe('data stack', () => {
 
   it('rotates the key', () => {
     dev.dataTemplate.hasResourceProperties(KEY, { EnableKeyRotation: true });
+  });
+
+  it("the key's policy lets the account administer it, and CloudWatch Logs use it for log groups of this account and region only", () => {
+    const [, key] = onlyResource(prod.dataTemplate, KEY);
+    const statements = (key.Properties?.KeyPolicy as { Statement: Statement[] }).Statement;
+
+    expect(statements).toEqual([
+      expect.objectContaining({ Effect: 'Allow', Action: 'kms:*', Principal: { AWS: expect.anything() }, Resource: '*' }),
+      {
+        Sid: 'AllowCloudWatchLogsOfThisAccountAndRegion',
+        Effect: 'Allow',
+        Principal: { Service: 'logs.eu-west-1.amazonaws.com' },
+        Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        Resource: '*',
+        Condition: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': {
+              'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:eu-west-1:', { Ref: 'AWS::AccountId' }, ':log-group:*']],
+            },
+          },
+        },
+      },
+    ]);
+    // The account root statement is CDK's default: IAM policies of the account decide who administers the key.
+    expect(JSON.stringify(statements[0]?.Principal)).toContain(':root');
   });
 
   it('outside dev, table and key survive a stack deletion and the table is deletion-protected', () => {

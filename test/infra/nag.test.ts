@@ -71,6 +71,10 @@ describe('cdk-nag AwsSolutions', () => {
       'UsageFeed',
       'WithdrawalOnLedgerChange',
     ]);
+    // MFA is optional on the family pool only; the staff pool requires it.
+    expect(found.filter((x) => x.id === 'AwsSolutions-COG2').map((x) => x.path)).toEqual([
+      `${deployment.api.stackName}/FamilyPool`,
+    ]);
     // Server access logs are missing on the bucket that receives them, and on no other.
     expect(found.filter((x) => x.id === 'AwsSolutions-S1').map((x) => x.path)).toEqual([
       `${deployment.data.stackName}/AccessLogBucket`,

@@ -24,8 +24,13 @@ export interface Synthesized extends Deployment {
   apiTemplate: Template;
 }
 
-export function synth(config: OrganisationConfig): Synthesized {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+/** The feature flags of cdk.json, which `cdk synth` and `cdk deploy` apply (e.g. minimized IAM policies). */
+export function cdkJsonContext(): Record<string, unknown> {
+  return (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
+}
+
+export function synth(config: OrganisationConfig, context: Record<string, unknown> = {}): Synthesized {
+  const app = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
   const deployment = createDeployment(app, config);
   return {
     app,
@@ -47,4 +52,21 @@ export function onlyResource(template: Template, type: string): [string, Resourc
   const found = resourcesOf(template, type);
   if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
   return found[0] as [string, Resource];
+}
+
+/**
+ * A CloudFormation string value (`Fn::Join` of literals and references) as one string, with each
+ * reference written `<LogicalId>` or `<LogicalId.Attribute>`: to parse JSON the template builds.
+ */
+export function flatten(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const o = (value ?? {}) as Record<string, unknown>;
+  if (Array.isArray(o['Fn::Join'])) {
+    const [delimiter, items] = o['Fn::Join'] as [string, unknown[]];
+    return items.map(flatten).join(delimiter);
+  }
+  if (typeof o.Ref === 'string') return `<${o.Ref}>`;
+  if (Array.isArray(o['Fn::GetAtt'])) return `<${(o['Fn::GetAtt'] as string[]).join('.')}>`;
+  if (o['Fn::ImportValue'] !== undefined) return `<import:${flatten(o['Fn::ImportValue'])}>`;
+  throw new Error(`cannot flatten ${JSON.stringify(value)}`);
 }

@@ -121,6 +121,8 @@ test("an item's trail follows it from upload to deletion, and stays readable aft
   await b.call('GET', '/me/feed', { token: g });
   const web = await b.call('POST', `/media/${mediaId}/publications`, { token: f.admin, body: { channel: 'website', reference: 'https://example.org/x' } });
   await decide(f.childId, g, 'publication', 'withdrawn');
+  // Each withdrawal propagates on its own; settle in between so that the trail's order is fixed.
+  await b.settled();
   await decide(f.childId, g, 'parent_information', 'withdrawn');
   await b.settled();
   await b.call('POST', `/media/${mediaId}/takedowns/${web.body.publicationId}/done`, { token: f.admin });

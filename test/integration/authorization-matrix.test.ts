@@ -313,14 +313,25 @@ describe('tokens the API must refuse on every route', () => {
     'an expired token': (b) => b.issuer.mint({ username: 'admin-matrix', role: 'admin', expiresIn: -120 }),
     'a token signed with another key': (b) => {
       const now = Math.floor(Date.now() / 1000);
+      const staff = b.issuer.pools.staff;
       return signJwt(
-        { iss: b.issuer.issuer, username: 'admin-matrix', client_id: b.issuer.clientId, token_use: 'access', 'cognito:groups': ['admin'], iat: now, exp: now + 600 },
+        { iss: staff.issuer, username: 'admin-matrix', client_id: staff.clientId, token_use: 'access', 'cognito:groups': ['admin'], iat: now, exp: now + 600 },
         forger,
-        'local-1',
+        'local-staff-1',
+      );
+    },
+    'a token of an issuer nobody trusts': (b) => {
+      const now = Math.floor(Date.now() / 1000);
+      return signJwt(
+        { iss: `${b.issuer.base}/elsewhere`, username: 'admin-matrix', client_id: 'x', token_use: 'access', 'cognito:groups': ['admin'], iat: now, exp: now + 600 },
+        forger,
+        'local-staff-1',
       );
     },
     'an id token': (b) => b.issuer.mint({ username: 'admin-matrix', role: 'admin', tokenUse: 'id' }),
     'a token for another app client': (b) => b.issuer.mint({ username: 'admin-matrix', role: 'admin', clientId: 'someone-else' }),
+    "a staff-pool token for the other pool's app client": (b) =>
+      b.issuer.mint({ username: 'admin-matrix', role: 'admin', clientId: b.issuer.pools.family.clientId }),
   };
   const rows = ROUTES.flatMap((r) => Object.keys(bad).map((kind) => [`${r.method} ${r.path}`, kind] as const));
 
@@ -338,5 +349,24 @@ describe('tokens the API must refuse on every route', () => {
     const res = await b.call('GET', '/groups', { token });
     expect(res.status).toBe(403);
     expect(res.body.code).toBe('role_required');
+  });
+
+  // A pool can only grant its own roles: staff and admin sign in with MFA in the staff pool, so a
+  // family-pool token naming a staff role (or the other way round) is never believed.
+  test.each([
+    ['staff', 'family', 'GET /groups'],
+    ['admin', 'family', 'GET /groups'],
+    ['guardian', 'staff', 'GET /me/children'],
+    ['child', 'staff', 'GET /me/children'],
+  ] as const)('a token with role %s signed by the %s pool is refused on %s with 403', async (role, pool, route) => {
+    const [method, path] = route.split(' ') as [string, string];
+    const token = b.issuer.mint({ username: `${role}-matrix`, role, pool, clientId: b.issuer.pools[pool].clientId });
+    const own = b.issuer.mint({ username: `${role}-matrix`, role });
+
+    const res = await b.call(method, path, { token });
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('role_required');
+    // The same user with a token of its own pool is let in.
+    expect((await b.call(method, path, { token: own })).status).toBe(200);
   });
 });

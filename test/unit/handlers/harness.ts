@@ -62,9 +62,7 @@ beforeAll(async () => {
   Object.assign(process.env, {
     TABLE_NAME: 'unit-table',
     NOTICE_VERSION: 'v1',
-    JWT_ISSUER: issuer.issuer,
-    JWT_JWKS_URI: issuer.jwksUri,
-    JWT_CLIENT_IDS: issuer.clientId,
+    JWT_ISSUERS: JSON.stringify(issuer.settings),
     AWS_REGION: 'eu-central-1',
     AWS_ACCESS_KEY_ID: 'x',
     AWS_SECRET_ACCESS_KEY: 'x',
