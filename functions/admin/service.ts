@@ -55,7 +55,7 @@ export async function createChild(rt: Runtime, principal: Principal, requestId: 
   checkBirthDate(rt, body.birthDate);
   const now = rt.now();
   const childId = body.childId ?? rt.newId();
-  const audit = auditEntry(rt, callerContext(principal, requestId), 'child.created', { childIds: [childId] }, { groupIds: body.groupIds });
+  const audit = auditEntry(rt, callerContext(principal, requestId), 'child.created', { childIds: [childId] });
   const child = await rt.children.create({
     childId,
     displayName: body.displayName,
@@ -78,12 +78,8 @@ export async function getChild(rt: Runtime, principal: Principal, childId: strin
 export async function updateChild(rt: Runtime, principal: Principal, requestId: string, childId: string, body: UpdateChildBody) {
   if (body.birthDate) checkBirthDate(rt, body.birthDate);
   const child = await childForCaller(rt, principal, childId, 'manage');
-  // Which fields changed, never their values: a name or a birth date does not belong in the trail.
-  const audit = auditEntry(rt, callerContext(principal, requestId), 'child.updated', { childIds: [childId] }, {
-    fields: Object.keys(body).sort(),
-    ...(body.groupIds ? { groupIds: body.groupIds } : {}),
-    ...(body.safeguarding !== undefined ? { safeguarding: body.safeguarding } : {}),
-  });
+  // Which fields changed, never their values: the trail refers to the record, it does not copy it.
+  const audit = auditEntry(rt, callerContext(principal, requestId), 'child.updated', { childIds: [childId] }, { fields: Object.keys(body).sort() });
   const updated = await rt.children.update(child, body, rt.now().toISOString(), audit);
   return childView(updated, principal, rt.now());
 }
@@ -94,7 +90,7 @@ export async function endEnrolment(rt: Runtime, principal: Principal, requestId:
   if (child.status === 'ended' && child.endDate && child.endDate <= endDate) {
     return childView(child, principal, rt.now());
   }
-  const audit = auditEntry(rt, callerContext(principal, requestId), 'child.enrolment_ended', { childIds: [childId] }, { endDate });
+  const audit = auditEntry(rt, callerContext(principal, requestId), 'child.enrolment_ended', { childIds: [childId] });
   await rt.children.end(childId, endDate, rt.now().toISOString(), audit);
   return childView({ ...child, status: 'ended', endDate }, principal, rt.now());
 }
@@ -103,10 +99,7 @@ export async function linkGuardian(rt: Runtime, principal: Principal, requestId:
   const child = await childForCaller(rt, principal, childId, 'manage');
   const now = rt.now().toISOString();
   const since = child.guardians[guardianId]?.since ?? now;
-  const audit = auditEntry(rt, callerContext(principal, requestId), 'child.guardian_linked', { childIds: [childId] }, {
-    guardianId,
-    parentalAuthority: body.parentalAuthority,
-  });
+  const audit = auditEntry(rt, callerContext(principal, requestId), 'child.guardian_linked', { childIds: [childId] }, { guardianId });
   await rt.children.linkGuardian(childId, guardianId, { parentalAuthority: body.parentalAuthority, since, ...(body.relationship ? { relationship: body.relationship } : {}) }, now, child.groupIds, audit);
   return { childId, guardianId, parentalAuthority: body.parentalAuthority, since, ...(body.relationship ? { relationship: body.relationship } : {}) };
 }

@@ -2,9 +2,9 @@
  * Consent use cases: what parents and children see and decide, and paper forms entered by staff.
  */
 import { amsterdamDate } from '../domain/calendar';
-import { actorKey, evaluateConsentAt, type ActorRef, type ConsentEvent } from '../domain/consent';
+import { evaluateConsentAt, type ActorRef, type ConsentEvent } from '../domain/consent';
 import { auditEntry, callerContext } from '../shared/audit';
-import { childView, consentsOf, forAudience } from '../shared/child-view';
+import { childView, consentsOf, eventForFamily, familyNameable, forAudience } from '../shared/child-view';
 import type { Principal } from '../shared/auth';
 import { childForCaller } from '../shared/access';
 import { ConflictError, ValidationError } from '../shared/errors';
@@ -40,22 +40,18 @@ export async function getConsents(rt: Runtime, principal: Principal, childId: st
   return { childId, consents: forAudience(verdict, principal) };
 }
 
+/** The ledger, oldest first; a family sees who recorded a decision by role only when it is not one of them. */
 export async function getLedger(rt: Runtime, principal: Principal, childId: string, cursor?: string, limit?: number) {
-  await childForCaller(rt, principal, childId, 'read');
+  const child = await childForCaller(rt, principal, childId, 'read');
   const page = await rt.ledger.page(childId, cursor, limit ?? 50);
-  return { childId, events: page.events, ...(page.cursor ? { cursor: page.cursor } : {}) };
+  const nameable = familyNameable(childId, Object.keys(child.guardians), page.events);
+  const events = principal.role === 'admin' ? page.events : page.events.map((e) => eventForFamily(e, nameable));
+  return { childId, events, ...(page.cursor ? { cursor: page.cursor } : {}) };
 }
 
 async function append(rt: Runtime, principal: Principal, requestId: string, child: ChildRecord, event: ConsentEvent) {
-  const audit = auditEntry(rt, callerContext(principal, requestId), 'consent.decided', { childIds: [event.childId] }, {
-    eventId: event.eventId,
-    purpose: event.purpose,
-    decision: event.decision,
-    decidedBy: actorKey(event.actor),
-    channel: event.recordedBy.channel,
-    noticeVersion: event.noticeVersion,
-    ...(event.recordedBy.formReference ? { formReference: event.recordedBy.formReference } : {}),
-  }, event.at);
+  // The entry names the ledger event; what was decided is in the event, not copied into the trail.
+  const audit = auditEntry(rt, callerContext(principal, requestId), 'consent.decided', { childIds: [event.childId] }, { eventId: event.eventId }, event.at);
   const updated = await rt.ledger.appendDecision(event, child, audit);
   return { status: 201, body: { event, consents: consentsOf(rt, updated, principal, new Date(event.at)) } };
 }

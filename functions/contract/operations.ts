@@ -193,7 +193,7 @@ export const OPERATIONS: Record<string, Operation> = {
     spec: s(admin['create-child']),
     summary: 'Create a child in one or more groups',
     success: [created(r.child, 'The child', { ...childExample, guardians: [], safeguarding: false })],
-    errors: { 400: INVALID, 404: ['group_not_found'], 409: ['child_exists'] },
+    errors: { 400: INVALID, 404: ['group_not_found'], 409: ['child_exists', 'child_erased'] },
     requestExample: { childId: 'child-sam', displayName: 'Sam', birthDate: '2021-03-02', groupIds: ['zonnebloem'] },
   },
   'admin/get-child': {
@@ -324,14 +324,14 @@ export const OPERATIONS: Record<string, Operation> = {
       'A guardian with parental authority, the child from 16, or the admin (who may give `receivedAt` for a request received by letter, mail or phone). ' +
       'An open request of the same type is answered (200) instead of adding another.',
     success: [created(r.dataSubjectRequest, 'The request', requestExample), ok(r.dataSubjectRequest, 'The open request of this type that already exists', requestExample)],
-    errors: { 400: INVALID, 403: ['no_parental_authority', 'rights_from_16'], 404: ['child_not_found'], 409: ['child_erased'] },
+    errors: { 400: INVALID, 403: ['no_parental_authority', 'rights_from_16', 'rights_with_child'], 404: ['child_not_found'], 409: ['child_erased'] },
     requestExample: { type: 'erasure' },
   },
   'rights/list-child-requests': {
     spec: s(rights['list-child-requests']),
     summary: 'The access and erasure requests about a child, with due dates',
     success: [ok(r.childRequests, 'The requests', { childId: 'child-sam', requests: [requestExample] })],
-    errors: { 400: INVALID, 403: ['no_parental_authority', 'rights_from_16'], 404: ['child_not_found'] },
+    errors: { 400: INVALID, 403: ['no_parental_authority', 'rights_from_16', 'rights_with_child'], 404: ['child_not_found'] },
   },
   'rights/decline-request': {
     spec: s(rights['decline-request']),
@@ -355,7 +355,7 @@ export const OPERATIONS: Record<string, Operation> = {
       "child's footage, each of which is audited. A family's export names no other child or user and withholds files that also show " +
       'children whose consent does not cover them. Answers the open access request named, or the oldest open one, or records a new one.',
     success: [created(r.exported, 'The export', exportedExample)],
-    errors: { 400: INVALID, 403: ['no_parental_authority', 'rights_from_16'], 404: ['child_not_found', 'request_not_found'], 409: ['request_closed', 'request_wrong_type'], 503: ['audit_unavailable'] },
+    errors: { 400: INVALID, 403: ['no_parental_authority', 'rights_from_16', 'rights_with_child'], 404: ['child_not_found', 'request_not_found'], 409: ['request_closed', 'request_wrong_type'], 503: ['audit_unavailable'] },
     requestExample: {},
   },
   'rights/erase-child': {

@@ -72,7 +72,7 @@ export const consentEvent = z.looseObject({
   decision,
   actor,
   recordedBy: z.looseObject({
-    userId: z.string(),
+    userId: z.string().optional().meta({ description: 'Absent for guardians and children when a staff member or the admin recorded it: they are shown by role' }),
     role: z.enum(ROLES),
     channel: z.enum(['app', 'paper_form']),
     formReference: z.string().optional(),
@@ -253,6 +253,10 @@ const auditLink = z.looseObject({
   prevHash: z.string(),
   hash: z.string(),
   chainedAt: instant,
+  ledgerEvent: z
+    .looseObject({ purpose, decision, actor, channel: z.enum(['app', 'paper_form']) })
+    .optional()
+    .meta({ description: 'A decision entry: what was decided, read from the ledger event it names while that exists' }),
 });
 const trail = {
   entries: z.array(auditLink),

@@ -30,9 +30,17 @@ export function publicationEvidence(
   policy: AgePolicy,
 ): PublicationEvidence[] {
   const ordered = [...ledger].filter((e) => e.purpose === 'publication').sort(compareLedgerOrder);
+  // Guardian links have no history: a guardian who decided may have been unlinked, or lost
+  // authority, since. But a decision is only ever recorded while its guardian has parental
+  // authority (the app and paper forms both check it), so whoever decided had it then.
+  const decided = new Set(ordered.flatMap((e) => (e.actor.kind === 'guardian' ? [e.actor.guardianId] : [])));
+  const then: ChildFacts = {
+    ...child,
+    guardians: [...child.guardians.filter((g) => !decided.has(g.guardianId)), ...[...decided].map((guardianId) => ({ guardianId, parentalAuthority: true }))],
+  };
   return publications.map((pub) => {
     const at = new Date(pub.publishedAt);
-    const verdict = evaluateConsentAt(child, ordered, at, policy);
+    const verdict = evaluateConsentAt(then, ordered, at, policy);
     const counted = new Set(verdict.purposes.publication.deciders.filter((d) => d.decision !== null).map((d) => d.actor));
     const latest = new Map<string, ConsentEvent>();
     for (const e of ordered) if (Date.parse(e.at) <= at.getTime() && counted.has(actorKey(e.actor))) latest.set(actorKey(e.actor), e);

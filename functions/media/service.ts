@@ -187,12 +187,8 @@ export async function createUpload(rt: Runtime, principal: Principal, requestId:
     dueDate: dueDate(dates),
     createdAt: now.toISOString(),
   };
-  const audit = auditEntry(rt, callerContext(principal, requestId), 'media.upload_created', { childIds: item.childIds, mediaId }, {
-    groupId: item.groupId,
-    kind: item.kind,
-    purposes: item.purposes,
-    recordedAt: item.recordedAt,
-  });
+  // No copy of the item's metadata: after a deletion only the tombstone may remain (SPEC §6).
+  const audit = auditEntry(rt, callerContext(principal, requestId), 'media.upload_created', { childIds: item.childIds, mediaId });
   if (!(await rt.media.createPending(item, pendingCleanupDate(now), audit))) {
     // A concurrent retry with the same reference won the race: answer as that retry would.
     const raced = await existingForRetry(rt, principal, body, hash);
@@ -283,7 +279,7 @@ export async function completeUpload(rt: Runtime, principal: Principal | 'system
   const completed = await rt.media.markAvailable(
     item,
     { objectKey: target, size: stored.size, locationRemoved, completedAt: now.toISOString() },
-    auditEntry(rt, ctx, 'media.completed', subject, { size: stored.size, locationRemoved }),
+    auditEntry(rt, ctx, 'media.completed', subject, { locationRemoved }),
   );
   try {
     await store.deleteAll([item.uploadKey]);
@@ -293,8 +289,12 @@ export async function completeUpload(rt: Runtime, principal: Principal | 'system
   }
   const current = completed ? undefined : await rt.media.get(mediaId);
   if (!completed && current?.status !== 'available') {
-    // Lost a race (a withdrawal refused or removed the item meanwhile): the file written above must not stay.
+    // Lost a race (a withdrawal refused or removed the item meanwhile, or a depicted child's
+    // erasure started): the file written above must not stay.
     await store.deleteAll([target]);
+    if (current?.status === 'pending') {
+      return refuse({ code: 'consent_missing', detail: 'Consent no longer holds for every depicted child and purpose' });
+    }
     if (current?.refusal) throw refusalError(current.refusal);
     throw mediaNotFound();
   }

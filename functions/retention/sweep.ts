@@ -126,9 +126,12 @@ export async function runSweep(rt: Runtime, options: SweepOptions = {}): Promise
     if (lastError) report.failures.push({ mediaId: indexed.mediaId, error: (lastError as Error).name ?? 'Error' });
   }
   // Last, so that this run's own entries are linked too: the backstop for the stream's chainer.
+  // Then every month's head goes to the log once a day: an anchor outside the table.
   if (!options.dryRun) {
     try {
       report.auditLinked = (await chainPending(rt)).linked;
+      const heads = await Promise.all((await rt.audit.months()).map(async (month) => ({ month, ...(await rt.audit.head(month)) })));
+      logger.info('audit chain heads', { heads });
     } catch (err) {
       report.failures.push({ mediaId: 'audit-chain', error: (err as Error).name ?? 'Error' });
     }

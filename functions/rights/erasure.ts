@@ -15,15 +15,15 @@
  * the child was erased.
  */
 import { amsterdamDate } from '../domain/calendar';
-import { evidenceEventIds, publicationEvidence, type KeptPublication } from '../domain/erasure';
+import { evidenceEventIds, publicationEvidence, type KeptPublication, type PublicationEvidence } from '../domain/erasure';
 import { auditEntry, callerContext, type AuditContext } from '../shared/audit';
 import type { Principal } from '../shared/auth';
-import { exportKey } from '../shared/bucket-layout';
 import { ConflictError, childNotFound } from '../shared/errors';
 import { keys } from '../shared/keys';
 import { logger } from '../shared/logger';
 import { deleteMediaItem } from '../shared/media-deletion';
 import { childFacts, type ChildRecord } from '../shared/repositories/children';
+import type { ErasingMarker } from '../shared/repositories/erasure';
 import type { DataSubjectRequest } from '../shared/repositories/requests';
 import type { Runtime } from '../shared/runtime';
 import { emptyReport, removePurpose, retainPublished } from '../withdrawal/service';
@@ -48,32 +48,42 @@ async function depictions(rt: Runtime, childId: string): Promise<{ mediaId: stri
   return all;
 }
 
-/** Publications of published items depicting the child: what stays, and needs its evidence kept. */
+/** Whether an item stays: published, and still kept for publication (not expired by retention). */
+const stays = (item: { published?: boolean; purposes: readonly string[] }): boolean => item.published === true && item.purposes.includes('publication');
+
+/** Publications of the items that stay: they need their evidence kept. */
 async function keptPublications(rt: Runtime, childId: string): Promise<KeptPublication[]> {
   const live = (await depictions(rt, childId)).filter((d) => !d.deleted).map((d) => d.mediaId);
-  const published = (await rt.media.getMany(live)).filter((i) => i.published);
+  const published = (await rt.media.getMany(live)).filter(stays);
   const pubs = await Promise.all(published.map((i) => rt.media.publications(i.mediaId)));
   return pubs.flat().map((p) => ({ mediaId: p.mediaId, publicationId: p.publicationId, channel: p.channel, publishedAt: p.publishedAt }));
 }
 
 /**
- * Starts the erasure: computes the evidence to keep while the ledger and the profile are still
- * whole, then marks the child (no use of it from now on) and writes the marker the sweep finds,
- * with the request when it is new, in one transaction.
+ * Starts the erasure: marks the child (no use of it from now on: nothing can be published or
+ * completed for it any more) and writes the marker the sweep finds, with the request when it is
+ * new, in one transaction conditional on the child as read.
  */
-async function start(rt: Runtime, child: ChildRecord, request: DataSubjectRequest, isNew: boolean, ctx: AuditContext): Promise<void> {
+async function start(rt: Runtime, child: ChildRecord, request: DataSubjectRequest, isNew: boolean, ctx: AuditContext): Promise<'started' | 'conflict'> {
   const now = rt.now();
-  const evidence = publicationEvidence(childFacts(child), await rt.ledger.all(child.childId), await keptPublications(rt, child.childId), rt.config.AGE_POLICY);
-  const marker = {
-    childId: child.childId,
-    requestId: request.requestId,
-    startedAt: now.toISOString(),
-    startedBy: ctx.userId,
-    groupIds: child.groupIds,
-    evidence,
-  };
+  const marker = { childId: child.childId, requestId: request.requestId, startedAt: now.toISOString(), startedBy: ctx.userId, groupIds: child.groupIds };
   const audit = auditEntry(rt, ctx, 'child.erasure_started', { childIds: [child.childId] }, { requestId: request.requestId });
-  await rt.erasure.start(child, marker, amsterdamDate(now), isNew ? [rt.requests.put(request)] : [], audit);
+  return rt.erasure.start(child, marker, amsterdamDate(now), isNew ? [rt.requests.put(request)] : [], audit);
+}
+
+/**
+ * The evidence to keep, computed once, right after the start: from then on no publication can be
+ * added, and the profile and the ledger are still whole (they go only after this is stored).
+ */
+async function evidenceOf(rt: Runtime, marker: ErasingMarker): Promise<PublicationEvidence[]> {
+  if (marker.evidence) return marker.evidence;
+  const child = await rt.children.get(marker.childId);
+  if (!child) throw new Error(`the profile of ${marker.childId} went before its evidence was kept`);
+  const before = child.erasure?.enrolment;
+  const facts = { ...childFacts(child), ...(before ? { status: before.status, endDate: before.endDate } : {}) };
+  const evidence = publicationEvidence(facts, await rt.ledger.all(marker.childId), await keptPublications(rt, marker.childId), rt.config.AGE_POLICY);
+  await rt.erasure.setEvidence(marker.childId, evidence);
+  return (await rt.erasure.marker(marker.childId))?.evidence ?? evidence;
 }
 
 /**
@@ -92,13 +102,14 @@ export async function runErasure(rt: Runtime, childId: string, ctx: AuditContext
   const late = () => options.deadline !== undefined && Date.now() > options.deadline;
   const cause = { requestId: marker.requestId, cause: 'erasure' };
   const report = emptyReport();
+  const evidence = await evidenceOf(rt, marker);
 
   for (const { mediaId, deleted } of await depictions(rt, childId)) {
     if (late()) return 'in_progress';
     if (deleted) continue;
     const item = await rt.media.get(mediaId);
     if (!item) continue;
-    if (!item.published) {
+    if (!stays(item)) {
       await deleteMediaItem(rt, item, 'erasure', ctx);
       continue;
     }
@@ -113,12 +124,12 @@ export async function runErasure(rt: Runtime, childId: string, ctx: AuditContext
   const links = await rt.erasure.keysUnder(childId, keys.guardianLinkPrefix);
   await rt.erasure.deleteAll([...links, ...marker.groupIds.map((g) => keys.groupChild(g, childId))]);
   const requests = await rt.requests.ofChild(childId);
-  await rt.store().deleteAll(requests.filter((r) => r.type === 'access').map((r) => exportKey(r.requestId)));
-  await rt.erasure.replaceProfile({ childId, status: 'erased', erasedAt: rt.now().toISOString(), requestId: marker.requestId, evidence: marker.evidence });
+  await rt.store().deleteAll(requests.flatMap((r) => r.exportKeys ?? []));
+  await rt.erasure.replaceProfile({ childId, status: 'erased', erasedAt: rt.now().toISOString(), requestId: marker.requestId, evidence });
 
   // After the profile is gone no decision can be added (a decision needs the profile), so this
   // reads the ledger as it stays.
-  const kept = evidenceEventIds(marker.evidence);
+  const kept = evidenceEventIds(evidence);
   const events = await rt.erasure.keysUnder(childId, keys.consentPrefix);
   const dropped = events.filter((e) => !kept.has(String(e.item.eventId)));
   await rt.erasure.deleteAll([...dropped, ...dropped.filter((e) => e.item.decision === 'withdrawn').map((e) => keys.pendingPropagation(String(e.item.eventId)))]);
@@ -127,7 +138,7 @@ export async function runErasure(rt: Runtime, childId: string, ctx: AuditContext
   const close = request?.status === 'open' ? rt.requests.close(request, { status: 'fulfilled', at: rt.now().toISOString(), by: marker.startedBy }) : undefined;
   const audit = auditEntry(rt, ctx, 'child.erased', { childIds: [childId] }, {
     requestId: marker.requestId,
-    keptPublications: marker.evidence.length,
+    keptPublications: evidence.length,
     keptEvents: events.length - dropped.length,
   });
   if (await rt.erasure.finish(childId, close, audit)) {
@@ -145,30 +156,28 @@ export async function runErasure(rt: Runtime, childId: string, ctx: AuditContext
  */
 export async function eraseChild(rt: Runtime, principal: Principal, requestId: string, childId: string, body: { requestId?: string | undefined }, options: ErasureOptions = {}) {
   const ctx = callerContext(principal, requestId);
-  const erased = await rt.erasure.erased(childId);
-  const marker = erased ? undefined : await rt.erasure.marker(childId);
   let answered: DataSubjectRequest | undefined;
-  if (!erased && !marker) {
-    const child = await rt.children.get(childId);
-    if (!child) throw childNotFound();
-    if (!child.erasure) {
-      const existing = await requestToAnswer(rt, childId, 'erasure', body.requestId);
-      const now = rt.now().toISOString();
-      answered = existing ?? {
-        requestId: rt.newId(),
-        childId,
-        type: 'erasure',
-        status: 'open',
-        receivedAt: now,
-        recordedAt: now,
-        requestedBy: { userId: ctx.userId, role: ctx.role },
-        channel: 'recorded_by_admin',
-        dueDate: dueDateOf(now),
-      };
-      await start(rt, child, answered, !existing, ctx);
+  for (let attempt = 1; ; attempt++) {
+    const existing = (await rt.erasure.erased(childId)) ?? (await rt.erasure.marker(childId));
+    if (existing) {
+      if (body.requestId && body.requestId !== existing.requestId) {
+        throw new ConflictError('child_erased', 'The child was erased (or is being erased) under another request');
+      }
+      break;
     }
-  } else if (body.requestId && body.requestId !== (erased ?? marker)?.requestId) {
-    throw new ConflictError('child_erased', 'The child was erased (or is being erased) under another request');
+    const child = await rt.children.get(childId);
+    // Gone between the two reads: an erasure that finished meanwhile (read again), or no such child.
+    if (!child) {
+      if (attempt < 3) continue;
+      throw childNotFound();
+    }
+    if (!child.erasure) {
+      answered ??= await requestToAnswer(rt, childId, 'erasure', body.requestId);
+      const request = answered ?? newErasureRequest(rt, ctx, childId);
+      if ((await start(rt, child, request, !answered, ctx)) === 'started') break;
+    }
+    // An erasure started, or the child changed, meanwhile: read again.
+    if (attempt >= 5) throw new ConflictError('concurrent_update', 'The child was changed at the same time; retry');
   }
   let status: ErasureStatus;
   try {
@@ -178,7 +187,22 @@ export async function eraseChild(rt: Runtime, principal: Principal, requestId: s
     logger.error('erasure stopped before it was complete', { childId, error: (err as Error).name });
     status = 'in_progress';
   }
-  const requestIdOf = erased?.requestId ?? marker?.requestId ?? answered?.requestId;
-  const request = requestIdOf ? await rt.requests.get(childId, requestIdOf) : undefined;
+  const state = (await rt.erasure.erased(childId)) ?? (await rt.erasure.marker(childId));
+  const request = state ? await rt.requests.get(childId, state.requestId) : undefined;
   return { status: status === 'completed' ? 200 : 202, body: { childId, status, ...(request ? { request: requestView(rt, request) } : {}) } };
+}
+
+function newErasureRequest(rt: Runtime, ctx: AuditContext, childId: string): DataSubjectRequest {
+  const now = rt.now().toISOString();
+  return {
+    requestId: rt.newId(),
+    childId,
+    type: 'erasure',
+    status: 'open',
+    receivedAt: now,
+    recordedAt: now,
+    requestedBy: { userId: ctx.userId, role: ctx.role },
+    channel: 'recorded_by_admin',
+    dueDate: dueDateOf(now),
+  };
 }

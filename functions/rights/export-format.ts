@@ -47,7 +47,7 @@ const consentEvent = z.strictObject({
   decision: z.enum(DECISIONS),
   actor: z.union([z.strictObject({ kind: z.literal('guardian'), guardianId: z.string() }), z.strictObject({ kind: z.literal('child') })]),
   recordedBy: z.strictObject({
-    userId: z.string(),
+    userId: z.string().optional().meta({ description: "In a family's export only when it is the child or one of its guardians" }),
     role: z.enum(['guardian', 'child', 'staff', 'admin']),
     channel: z.enum(['app', 'paper_form']),
     formReference: z.string().optional(),
@@ -112,9 +112,12 @@ const mediaItem = z.strictObject({
     .optional()
     .meta({ description: 'A short-lived URL of the file, for available items; its issue is audited' }),
   withheld: z
-    .enum(['not_available', 'depicts_other_children'])
+    .enum(['not_available', 'depicts_other_children', 'blocked_by_organisation'])
     .optional()
-    .meta({ description: 'Why there is no download: the file is not available, or it also shows other children whose consent does not cover it' }),
+    .meta({
+      description:
+        'Why there is no download: the file is not available; it also shows other children whose consent does not cover it; or the organisation blocks showing the child (as in the consents)',
+    }),
 });
 
 const deletedItem = z.strictObject({ mediaId: z.string(), reason: z.string(), deletedAt: instant });

@@ -17,6 +17,7 @@ import type { ErasedRecord } from '../shared/repositories/erasure';
 import type { MediaItem, Publication, TakedownTask, Tombstone } from '../shared/repositories/media';
 import type { DataSubjectRequest } from '../shared/repositories/requests';
 import type { ConsentEvent } from '../domain/consent';
+import { eventForFamily, familyNameable } from '../shared/child-view';
 import { EXPORT_FORMAT, EXPORT_FORMAT_VERSION, type ChildExport } from './export-format';
 
 export type Audience = 'admin' | 'guardian' | 'child';
@@ -45,33 +46,69 @@ export interface ExportSources {
 
 const audienceOf = (role: string): Audience => (role === 'admin' ? 'admin' : role === 'child' ? 'child' : 'guardian');
 
+export type Withheld = 'not_available' | 'depicts_other_children' | 'blocked_by_organisation';
+
 /**
- * Whether the audience gets the file of an item: it must be available; a family gets it when the
- * item shows no other child, or when every child it shows consents to parent information now.
+ * Whether the audience gets the file of an item: it must be available; a family gets none while
+ * the child's safeguarding flag is set (SPEC §2: no footage of the child is shown to parents,
+ * whatever the consents; the reason given is the one parents see in the consents too), and
+ * otherwise when the item shows no other child, or every child it shows consents to parent
+ * information now.
  */
 export function downloadable(
   role: string,
-  childId: string,
+  child: { childId: string; safeguarding: boolean },
   item: MediaItem,
   verdictNow: (childId: string) => ConsentVerdict | undefined,
-): 'ok' | 'not_available' | 'depicts_other_children' {
+): 'ok' | Withheld {
   if (item.status !== 'available' || !item.objectKey) return 'not_available';
   if (audienceOf(role) === 'admin') return 'ok';
-  if (item.childIds.every((c) => c === childId)) return 'ok';
+  if (child.safeguarding) return 'blocked_by_organisation';
+  if (item.childIds.every((c) => c === child.childId)) return 'ok';
   return usableFor('parent_information', item, verdictNow) ? 'ok' : 'depicts_other_children';
+}
+
+/** Codes a family may always read in an entry's details. */
+const CODES = new Set(['use', 'reason', 'code', 'purpose', 'purposes', 'channel', 'publicationId', 'fields', 'locationRemoved', 'type', 'items', 'downloads', 'keptPublications', 'keptEvents']);
+/** References a family may read only in entries about its own child alone: to its ledger, its requests, its guardians. */
+const OWN_REFERENCES = new Set(['eventId', 'requestId', 'guardianId']);
+
+/**
+ * An entry's details as a family may read them: codes, and references only where the entry is
+ * about this child alone (an item's entry caused by another child's withdrawal or erasure names
+ * that child's event or request: left out). Whether the safeguarding flag was touched is not
+ * shown (`null`: leave the whole entry out when nothing else changed).
+ */
+function familyDetails(
+  entry: AuditLink,
+  childId: string,
+  nameable: (userId: string, role: string) => boolean,
+): AuditLink['details'] | null | undefined {
+  if (!entry.details) return undefined;
+  const own = !entry.mediaId && entry.childIds.length === 1 && entry.childIds[0] === childId;
+  const kept = Object.entries(entry.details).filter(([k, v]) => {
+    if (CODES.has(k)) return true;
+    if (!own || !OWN_REFERENCES.has(k)) return false;
+    return k !== 'guardianId' || nameable(String(v), 'guardian');
+  });
+  const details = Object.fromEntries(kept) as NonNullable<AuditLink['details']>;
+  if (Array.isArray(details.fields)) {
+    details.fields = details.fields.filter((f) => f !== 'safeguarding');
+    if (details.fields.length === 0) return null;
+  }
+  return Object.keys(details).length > 0 ? details : undefined;
 }
 
 export function presentExport(
   src: ExportSources,
-  withheld: ReadonlyMap<string, 'not_available' | 'depicts_other_children'>,
+  withheld: ReadonlyMap<string, Withheld>,
   downloads: ReadonlyMap<string, { url: string; expiresAt: string }>,
 ): ChildExport {
   const audience = audienceOf(src.exportedBy.role);
   const admin = audience === 'admin';
   const { childId } = src;
-  // Users a family may see named: the child and its guardians, besides the system's own actors.
-  const known = new Set([childId, ...Object.keys(src.child?.guardians ?? {}), ...src.ledger.flatMap((e) => (e.actor.kind === 'guardian' ? [e.actor.guardianId] : []))]);
-  const nameable = (userId: string, role: string) => admin || role === 'system' || known.has(userId);
+  const family = familyNameable(childId, Object.keys(src.child?.guardians ?? {}), src.ledger);
+  const nameable = (userId: string, role: string) => admin || family(userId, role);
 
   const child: ChildExport['child'] = src.child
     ? {
@@ -126,14 +163,8 @@ export function presentExport(
   });
 
   const audit = src.audit.flatMap((l) => {
-    let details = l.details;
-    if (!admin && l.action === 'child.updated' && details) {
-      // Whether the organisation set or lifted the safeguarding flag is not for the family to read.
-      const { safeguarding: _flag, ...rest } = details;
-      const fields = Array.isArray(rest.fields) ? rest.fields.filter((f) => f !== 'safeguarding') : [];
-      if (fields.length === 0) return [];
-      details = { ...rest, fields };
-    }
+    const details = admin ? l.details : familyDetails(l, childId, nameable);
+    if (details === null) return [];
     return [
       {
         entryId: l.entryId,
@@ -162,22 +193,25 @@ export function presentExport(
     guardians: Object.entries(src.child?.guardians ?? {})
       .map(([guardianId, l]) => ({ guardianId, parentalAuthority: l.parentalAuthority, ...(l.relationship ? { relationship: l.relationship } : {}), since: l.since }))
       .sort((a, b) => a.guardianId.localeCompare(b.guardianId)),
-    consentLedger: src.ledger.map((e) => ({
-      eventId: e.eventId,
-      childId: e.childId,
-      purpose: e.purpose,
-      decision: e.decision,
-      actor: e.actor,
-      recordedBy: {
-        userId: e.recordedBy.userId,
-        role: e.recordedBy.role,
-        channel: e.recordedBy.channel,
-        ...(e.recordedBy.formReference ? { formReference: e.recordedBy.formReference } : {}),
-        ...(e.recordedBy.signedOn ? { signedOn: e.recordedBy.signedOn } : {}),
-      },
-      noticeVersion: e.noticeVersion,
-      at: e.at,
-    })),
+    consentLedger: src.ledger.map((e) => {
+      const shown = admin ? e : eventForFamily(e, family);
+      return {
+        eventId: shown.eventId,
+        childId: shown.childId,
+        purpose: shown.purpose,
+        decision: shown.decision,
+        actor: shown.actor,
+        recordedBy: {
+          ...(shown.recordedBy.userId ? { userId: shown.recordedBy.userId } : {}),
+          role: shown.recordedBy.role,
+          channel: shown.recordedBy.channel,
+          ...(shown.recordedBy.formReference ? { formReference: shown.recordedBy.formReference } : {}),
+          ...(shown.recordedBy.signedOn ? { signedOn: shown.recordedBy.signedOn } : {}),
+        },
+        noticeVersion: shown.noticeVersion,
+        at: shown.at,
+      };
+    }),
     ...(src.consentsNow ? { consentsNow: src.consentsNow as ChildExport['consentsNow'] } : {}),
     media,
     deletedMedia: src.tombstones.map((t) => ({ mediaId: t.mediaId, reason: t.reason, deletedAt: t.deletedAt })),

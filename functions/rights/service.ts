@@ -3,7 +3,7 @@
  * of everything held about a child, and the register of open requests for the admin. Erasure is
  * in `erasure.ts`.
  */
-import { amsterdamDate, nextDay } from '../domain/calendar';
+import { ageOn, amsterdamDate, nextDay } from '../domain/calendar';
 import { evaluateConsent, type ConsentVerdict } from '../domain/consent';
 import { auditEntry, callerContext, recordIssuedUrls, type AuditContext } from '../shared/audit';
 import type { Principal } from '../shared/auth';
@@ -15,7 +15,7 @@ import { childFacts, type ChildRecord } from '../shared/repositories/children';
 import type { ErasedRecord } from '../shared/repositories/erasure';
 import type { DataSubjectRequest, RequestType } from '../shared/repositories/requests';
 import type { Runtime } from '../shared/runtime';
-import { downloadable, presentExport, type HeldItem } from './export';
+import { downloadable, presentExport, type HeldItem, type Withheld } from './export';
 import { EXPORT_FORMAT, EXPORT_FORMAT_VERSION } from './export-format';
 import type { CreateRequestBody } from './schema';
 
@@ -37,9 +37,10 @@ export function dueDateOf(receivedAt: string): string {
   return addDays(amsterdamDate(new Date(receivedAt)), ANSWER_WITHIN_DAYS);
 }
 
-/** A request as the API shows it: with whether it is overdue today. */
+/** A request as the API shows it: with whether it is overdue today (where its export files are is internal). */
 export function requestView(rt: Pick<Runtime, 'now'>, r: DataSubjectRequest) {
-  return { ...r, overdue: r.status === 'open' && amsterdamDate(rt.now()) > r.dueDate };
+  const { exportKeys: _internal, ...shown } = r;
+  return { ...shown, overdue: r.status === 'open' && amsterdamDate(rt.now()) > r.dueDate };
 }
 
 export interface Subject {
@@ -62,14 +63,17 @@ export async function subjectForCaller(rt: Runtime, principal: Principal, childI
     throw childNotFound();
   }
   const child = await childForCaller(rt, principal, childId, 'read');
-  if (principal.role === 'guardian' && !child.guardians[principal.userId]?.parentalAuthority) {
-    throw new ForbiddenError('no_parental_authority', 'Only a guardian with parental authority can exercise the child\'s rights');
-  }
-  if (principal.role === 'child') {
-    const verdict = evaluateConsent(childFacts(child), child.consent, rt.now(), rt.config.AGE_POLICY);
-    if (verdict.age < OWN_RIGHTS_FROM_AGE) {
-      throw new ForbiddenError('rights_from_16', 'Children exercise these rights themselves from the age of 16; their guardians do before');
+  const age = ageOn(child.birthDate, amsterdamDate(rt.now()));
+  if (principal.role === 'guardian') {
+    if (!child.guardians[principal.userId]?.parentalAuthority) {
+      throw new ForbiddenError('no_parental_authority', 'Only a guardian with parental authority can exercise the child\'s rights');
     }
+    if (age >= OWN_RIGHTS_FROM_AGE) {
+      throw new ForbiddenError('rights_with_child', 'From the age of 16 the child exercises these rights itself; its guardians no longer do');
+    }
+  }
+  if (principal.role === 'child' && age < OWN_RIGHTS_FROM_AGE) {
+    throw new ForbiddenError('rights_from_16', 'Children exercise these rights themselves from the age of 16; their guardians do before');
   }
   return { childId, child };
 }
@@ -132,8 +136,12 @@ export async function declineRequest(rt: Runtime, principal: Principal, requestI
   return requestView(rt, { ...request, status: 'declined', declinedAt: now, declinedBy: principal.userId, declineReason: reason });
 }
 
-/** The open request of `type` an answer fulfils: the one named, or the oldest open one, or none (a new one is recorded). */
-export async function requestToAnswer(rt: Runtime, childId: string, type: RequestType, named?: string): Promise<DataSubjectRequest | undefined> {
+/**
+ * The open request of `type` an answer fulfils: the one named; else the caller's own oldest open
+ * one (the admin's: anyone's, as the admin answers for the organisation); else none, and a new
+ * one is recorded. Someone else's request is answered only when named.
+ */
+export async function requestToAnswer(rt: Runtime, childId: string, type: RequestType, named?: string, by?: Principal): Promise<DataSubjectRequest | undefined> {
   if (named) {
     const request = await rt.requests.get(childId, named);
     if (!request) throw requestNotFound();
@@ -141,7 +149,9 @@ export async function requestToAnswer(rt: Runtime, childId: string, type: Reques
     if (request.status !== 'open') throw new ConflictError('request_closed', `The request was ${request.status} already`);
     return request;
   }
-  return (await rt.requests.ofChild(childId)).find((r) => r.status === 'open' && r.type === type);
+  return (await rt.requests.ofChild(childId)).find(
+    (r) => r.status === 'open' && r.type === type && (!by || by.role === 'admin' || r.requestedBy.userId === by.userId),
+  );
 }
 
 /** Everything the table holds about the child, gathered for an export. */
@@ -185,7 +195,7 @@ async function gather(rt: Runtime, subject: Subject) {
 export async function exportChild(rt: Runtime, principal: Principal, requestId: string, childId: string, body: { requestId?: string | undefined }) {
   const subject = await subjectForCaller(rt, principal, childId);
   const ctx = callerContext(principal, requestId);
-  const existing = await requestToAnswer(rt, childId, 'access', body.requestId);
+  const existing = await requestToAnswer(rt, childId, 'access', body.requestId, principal);
   const request = existing ?? newRequest(rt, ctx, childId, 'access');
   const now = rt.now();
   const data = await gather(rt, subject);
@@ -193,9 +203,9 @@ export async function exportChild(rt: Runtime, principal: Principal, requestId: 
   const verdicts = new Map<string, ConsentVerdict>();
   const depicted = [...new Set(data.held.flatMap((h) => h.item.childIds))];
   for (const c of await rt.children.getMany(depicted)) verdicts.set(c.childId, evaluateConsent(childFacts(c), c.consent, now, rt.config.AGE_POLICY));
-  const withheld = new Map<string, 'not_available' | 'depicts_other_children'>();
+  const withheld = new Map<string, Withheld>();
   const given = data.held.filter(({ item }) => {
-    const answer = downloadable(principal.role, childId, item, (id) => verdicts.get(id));
+    const answer = downloadable(principal.role, { childId, safeguarding: subject.child?.safeguarding ?? false }, item, (id) => verdicts.get(id));
     if (answer !== 'ok') withheld.set(item.mediaId, answer);
     return answer === 'ok';
   });
@@ -224,16 +234,21 @@ export async function exportChild(rt: Runtime, principal: Principal, requestId: 
     withheld,
     downloads,
   );
-  const key = exportKey(request.requestId);
+  // Every export its own object: two exports answering one request never share a file.
+  const key = exportKey(rt.newId());
   const bytes = new TextEncoder().encode(JSON.stringify(document, null, 2));
   await store.put(key, bytes, 'application/json');
   const link = await store.presignDownload(key, now, `export-${childId}-${amsterdamDate(now)}.json`);
 
   const audit = auditEntry(rt, ctx, 'child.exported', { childIds: [childId] }, { requestId: request.requestId, items: document.media.length, downloads: downloads.size });
   if (existing) {
-    if (!(await rt.requests.fulfil(existing, fulfilled, audit))) throw new ConflictError('request_closed', 'The request was closed meanwhile');
+    if (!(await rt.requests.fulfil(existing, { ...fulfilled, exportKey: key }, audit))) {
+      // Another export answered it first: this document is never handed out.
+      await store.deleteAll([key]);
+      throw new ConflictError('request_closed', 'The request was closed meanwhile');
+    }
   } else {
-    await rt.requests.create(answered, audit);
+    await rt.requests.create({ ...answered, exportKeys: [key] }, audit);
   }
   return {
     status: 201,

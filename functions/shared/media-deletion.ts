@@ -8,20 +8,32 @@ import type { Runtime } from './runtime';
 /**
  * Removes an item's files and replaces its metadata by a tombstone, with its audit entry in the
  * same transaction. The objects go first: the metadata is removed only when its files are
- * confirmed gone, so a crash in between is completed by running this again.
+ * confirmed gone, so a crash in between is completed by running this again. When the item changed
+ * meanwhile (an upload completed and wrote its file), it is read again and its files deleted
+ * again. Children that are erased (or being erased) are not named in the tombstone, and their
+ * links to it go (SPEC §6).
  */
 export async function deleteMediaItem(
-  rt: Pick<Runtime, 'store' | 'media' | 'now' | 'newId'>,
+  rt: Pick<Runtime, 'store' | 'media' | 'erasure' | 'now' | 'newId'>,
   item: MediaItem,
   reason: DeletionReason,
   ctx: AuditContext,
   /** Test seam: runs between the objects' and the metadata's deletion. */
   between?: () => Promise<void>,
 ) {
-  await rt.store().deleteAll([...new Set([item.uploadKey, mediaKey(item.mediaId), ...(item.objectKey ? [item.objectKey] : [])])]);
-  await between?.();
-  const audit = auditEntry(rt, ctx, 'media.deleted', { childIds: item.childIds, mediaId: item.mediaId }, { reason });
-  await rt.media.replaceByTombstone(item, { mediaId: item.mediaId, reason, deletedAt: rt.now().toISOString(), childIds: item.childIds }, audit);
+  let current = item;
+  for (let attempt = 1; ; attempt++) {
+    await rt.store().deleteAll([...new Set([current.uploadKey, mediaKey(current.mediaId), ...(current.objectKey ? [current.objectKey] : [])])]);
+    await between?.();
+    const erased = await rt.erasure.erasedAmong(current.childIds);
+    const childIds = current.childIds.filter((c) => !erased.has(c));
+    const audit = auditEntry(rt, ctx, 'media.deleted', { childIds, mediaId: current.mediaId }, { reason });
+    const tombstone = { mediaId: current.mediaId, reason, deletedAt: rt.now().toISOString(), childIds };
+    if ((await rt.media.replaceByTombstone(current, tombstone, audit, erased)) === 'replaced') break;
+    const fresh = await rt.media.get(current.mediaId);
+    if (!fresh) break;
+    if (attempt >= 3) throw new Error(`media ${current.mediaId} kept changing while it was deleted`);
+    current = fresh;
+  }
   logger.info('media deleted', { mediaId: item.mediaId, reason });
 }
-

@@ -230,7 +230,7 @@ export async function publish(rt: Runtime, principal: Principal, requestId: stri
     publicationId: publication.publicationId,
     channel: publication.channel,
   });
-  if (!(await rt.media.publish(publication, audit))) {
+  if (!(await rt.media.publish(publication, item.childIds, audit))) {
     throw new ConflictError('not_publishable', 'The item changed meanwhile and may not be published', { reasons: ['not_available'] });
   }
   return { status: 201, body: publication };

@@ -70,6 +70,8 @@ export async function retainPublished(
 /**
  * Removes `purpose` from one item depicting `childId` (retrying on a concurrent change); deletes it
  * when none is left, refuses it while its upload is still in flight, retains it when published.
+ * `cause` names the withdrawal event or the erasure request in the audit entries; `withdrawnBy`
+ * is who withdrew (`guardian:<id>` or `child`), for the refusal's reason.
  */
 export async function removePurpose(
   rt: Runtime,
@@ -79,6 +81,7 @@ export async function removePurpose(
   ctx: AuditContext,
   cause: AuditDetails,
   report: PropagationReport,
+  withdrawnBy?: string,
 ): Promise<void> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const item = await rt.media.get(mediaId);
@@ -94,7 +97,7 @@ export async function removePurpose(
     if (item.status === 'pending' && remaining.length === 0) {
       // An upload still in flight is refused rather than deleted, so the tablet's completion gets
       // a clear answer; the sweep removes it with the other unfinished uploads.
-      const reasons = typeof cause.decidedBy === 'string' ? [`withdrawn_by:${cause.decidedBy}`] : ['withdrawn'];
+      const reasons = withdrawnBy ? [`withdrawn_by:${withdrawnBy}`] : ['withdrawn'];
       const blockers = [{ childId, purpose, when: 'now', reasons }];
       await rt.store().deleteAll([item.uploadKey]);
       const refusal = { code: 'consent_missing', detail: 'Consent was withdrawn before the upload completed', blockers };
@@ -121,11 +124,11 @@ export async function propagateWithdrawal(rt: Runtime, event: ConsentEvent, ctx:
     await rt.media.clearPendingPropagation(event.eventId);
     return report;
   }
-  const cause = { eventId: event.eventId, decidedBy: actorKey(event.actor) };
+  const cause = { eventId: event.eventId };
   let start: Record<string, unknown> | undefined;
   do {
     const page = await rt.media.idsDepicting(event.childId, start);
-    for (const { mediaId, deleted } of page.ids) if (!deleted) await removePurpose(rt, mediaId, event.childId, event.purpose, ctx, cause, report);
+    for (const { mediaId, deleted } of page.ids) if (!deleted) await removePurpose(rt, mediaId, event.childId, event.purpose, ctx, cause, report, actorKey(event.actor));
     start = page.next;
   } while (start);
   await rt.media.clearPendingPropagation(event.eventId);

@@ -47,11 +47,11 @@ async function linksOf(month: string): Promise<Record<string, any>[]> {
 const thisMonth = () => new Date().toISOString().slice(0, 7);
 
 /** `npm run audit:verify`, as a process, against this test's table. */
-async function verifyCommand(): Promise<{ code: number; out: string }> {
+async function verifyCommand(args: string[] = []): Promise<{ code: number; out: string }> {
   const port = new URL(process.env.DYNAMODB_ENDPOINT!).port;
   const tsx = path.join(__dirname, '..', '..', 'node_modules', '.bin', 'tsx');
   try {
-    const { stdout } = await run(tsx, ['local/audit-verify.ts'], {
+    const { stdout } = await run(tsx, ['local/audit-verify.ts', ...args], {
       cwd: path.join(__dirname, '..', '..'),
       env: { ...process.env, BT_DYNAMODB_PORT: port, BT_TABLE_NAME: b.tableName },
     });
@@ -91,7 +91,9 @@ test("a child's trail holds who did what, when and under which request, newest f
       childIds: [f.childId],
       requestId: expect.any(String),
       at: decision.body.event.at,
-      details: { eventId: decision.body.event.eventId, purpose: 'publication', decision: 'granted', decidedBy: `guardian:${f.guardianIds[0]}`, channel: 'app', noticeVersion: NOTICE },
+      // A reference to the ledger event, not a copy of it; the trail shows the event beside it.
+      details: { eventId: decision.body.event.eventId },
+      ledgerEvent: { purpose: 'publication', decision: 'granted', actor: { kind: 'guardian', guardianId: f.guardianIds[0] }, channel: 'app' },
       month: decision.body.event.at.slice(0, 7),
       seq: expect.any(Number),
       hash: expect.stringMatching(/^[0-9a-f]{64}$/),
@@ -139,10 +141,44 @@ test("an item's trail follows it from upload to deletion, and stays readable aft
     ['media.purpose_removed', 'system'],
     ['media.takedown_done', 'admin'],
   ]);
-  // The system's entries name the withdrawal that caused them.
-  expect(trail[4].details).toMatchObject({ decidedBy: `guardian:${f.guardianIds[0]}`, eventId: expect.any(String) });
-  expect(trail[6].details).toMatchObject({ purpose: 'parent_information' });
+  // The system's entries name the withdrawal event that caused them.
+  const ledger = (await b.call('GET', `/children/${f.childId}/ledger`, { token: f.admin })).body.events;
+  const withdrawal = (purpose: string) => ledger.find((e: any) => e.purpose === purpose && e.decision === 'withdrawn').eventId;
+  expect(trail[4].details).toEqual({ eventId: withdrawal('publication') });
+  expect(trail[6].details).toEqual({ eventId: withdrawal('parent_information'), purpose: 'parent_information' });
+  // No copy of the item's metadata: the upload's entry names the item and its children, nothing more.
+  expect(trail[0].details).toBeUndefined();
   expect(new Set(trail.map((e: any) => e.requestId)).size).toBeGreaterThan(4);
+});
+
+test('the rest of what is audited: end of enrolment, unlinking, refused uploads, purposes that expire', async () => {
+  const f = await createFamily(b, { birthDate: bornYearsAgo(9), guardians: [{ authority: true }, { authority: true }] });
+  const g = b.token(f.guardianIds[0]!, 'guardian');
+  for (const p of ['parent_information', 'coaching_video']) await decide(f.childId, g, p, 'granted');
+  const staff = b.token(f.staffId, 'staff');
+  // An upload whose file is not what was declared: refused.
+  const wrong = await b.call('POST', '/media', {
+    token: staff,
+    body: { clientReference: `wrong-${f.childId}`, kind: 'photo', contentType: 'image/jpeg', size: 5, recordedAt: new Date().toISOString(), groupId: f.groupId, childIds: [f.childId], purposes: ['parent_information'] },
+  });
+  await putToUrl(wrong.body.upload, new Uint8Array([1, 2, 3, 4, 5]));
+  expect((await b.call('POST', `/media/${wrong.body.item.mediaId}/complete`, { token: staff })).body.code).toBe('content_mismatch');
+  // An item whose coaching purpose ends a year after the recording (the demo setting is three years: set its dates).
+  const { seedAvailableItem } = await import('./support');
+  const item = await seedAvailableItem(b, { groupId: f.groupId, childIds: [f.childId], purposes: ['parent_information', 'coaching_video'], deletionDates: { parent_information: '2029-01-01', coaching_video: '2026-01-01' } });
+  const { runSweep } = await import('../../functions/retention/sweep');
+  await runSweep(b.runtime());
+  await b.call('DELETE', `/children/${f.childId}/guardians/${f.guardianIds[1]}`, { token: f.admin });
+  await b.call('POST', `/children/${f.childId}/end`, { token: f.admin, body: { endDate: '2027-08-01' } });
+  await b.settled();
+
+  const child = (await b.call('GET', `/children/${f.childId}/audit?limit=100`, { token: f.admin })).body.entries;
+  const ended = child.find((e: any) => e.action === 'child.enrolment_ended');
+  expect(ended).toMatchObject({ actor: { role: 'admin' } });
+  expect(ended.details).toBeUndefined();
+  expect(child.find((e: any) => e.action === 'child.guardian_unlinked')).toMatchObject({ details: { guardianId: f.guardianIds[1] } });
+  expect(child.find((e: any) => e.action === 'media.refused')).toMatchObject({ mediaId: wrong.body.item.mediaId, actor: { role: 'staff' }, details: { code: 'content_mismatch' } });
+  expect(child.find((e: any) => e.action === 'media.purposes_expired')).toMatchObject({ mediaId: item, actor: { userId: 'system:sweep', role: 'system' }, details: { purposes: ['coaching_video'] } });
 });
 
 describe('tampering with the table is found', () => {
@@ -193,6 +229,24 @@ describe('tampering with the table is found', () => {
       await db().send(new PutCommand({ TableName: b.tableName, Item: victim }));
     }
     expect((await b.call('GET', `/audit/verify?month=${thisMonth()}`, { token: admin })).body.ok).toBe(true);
+  });
+
+  test('a trail reference removed: the entry vanishes from the trail, and npm run audit:verify -- --refs finds it', async () => {
+    const { f } = await someEntries();
+    const refs = await db().send(
+      new QueryCommand({ TableName: b.tableName, KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)', ExpressionAttributeValues: { ':pk': `CHILD#${f.childId}`, ':p': 'AUDIT#' } }),
+    );
+    const victim = refs.Items![0]!;
+    await db().send(new DeleteCommand({ TableName: b.tableName, Key: { PK: victim.PK, SK: victim.SK } }));
+    try {
+      expect((await verifyCommand()).code).toBe(0);
+      const cli = await verifyCommand(['--refs']);
+      expect(cli.code).toBe(1);
+      expect(cli.out).toContain(`MISSING the trail reference of entry ${victim.seq} in CHILD#${f.childId}`);
+    } finally {
+      await db().send(new PutCommand({ TableName: b.tableName, Item: victim }));
+    }
+    expect((await verifyCommand(['--refs'])).code).toBe(0);
   });
 
   test('entries cut off the end: the head no longer matches', async () => {

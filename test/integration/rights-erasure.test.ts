@@ -72,10 +72,12 @@ async function scene() {
   });
   expect(upload.status).toBe(201);
   const exported = await b.call('POST', `/children/${a.childId}/export`, { token: ga, body: {} });
-  expect(await exists(`exports/${exported.body.request.requestId}.json`)).toBe(true);
+  // The document's key, from its URL (path-style: /<bucket>/<key>).
+  const exportKey = decodeURIComponent(new URL(exported.body.export.url).pathname).split('/').slice(2).join('/');
+  expect(await exists(exportKey)).toBe(true);
   const asked = await b.call('POST', `/children/${a.childId}/requests`, { token: ga, body: { type: 'erasure' } });
   await b.settled();
-  return { a, other, ga, gb, alone, together, published, earlier, pending: upload.body.item.mediaId as string, web: web.body, print: print.body, exportRequest: exported.body.request.requestId as string, erasureRequest: asked.body.requestId as string };
+  return { a, other, ga, gb, alone, together, published, earlier, pending: upload.body.item.mediaId as string, web: web.body, print: print.body, exportKey, erasureRequest: asked.body.requestId as string };
 }
 
 /** What the README promises after an erasure, checked on the table, the bucket and over HTTP. */
@@ -98,7 +100,7 @@ async function expectErased(s: Awaited<ReturnType<typeof scene>>) {
   const takedowns = (await b.call('GET', '/takedowns', { token: s.a.admin })).body.takedowns.filter((t: any) => t.mediaId === s.published);
   expect(takedowns).toEqual([expect.objectContaining({ publicationId: s.web.publicationId, channel: 'website', childId })]);
   // The export file is gone with the child.
-  expect(await exists(`exports/${s.exportRequest}.json`)).toBe(false);
+  expect(await exists(s.exportKey)).toBe(false);
 
   // Nobody reaches the child any more; the other child is untouched.
   expect(await b.call('GET', `/children/${childId}`, { token: s.a.admin })).toMatchObject({ status: 404 });
@@ -135,6 +137,10 @@ async function expectErased(s: Awaited<ReturnType<typeof scene>>) {
   );
   expect(doc.requests.map((r: any) => [r.type, r.status])).toEqual(expect.arrayContaining([['erasure', 'fulfilled'], ['access', 'fulfilled']]));
   expect(doc.audit.map((e: any) => e.action)).toEqual(expect.arrayContaining(['consent.decided', 'child.erasure_started', 'media.deleted', 'media.retained', 'media.takedown_opened', 'child.erased']));
+  // The trail says who decided when, not what: its entries name ledger events, now gone but the evidence.
+  for (const e of doc.audit.filter((x: any) => x.action === 'consent.decided')) expect(Object.keys(e.details)).toEqual(['eventId']);
+  const trail = (await b.call('GET', `/children/${childId}/audit?limit=100`, { token: s.a.admin })).body.entries;
+  expect(trail.filter((e: any) => e.ledgerEvent).map((e: any) => e.details.eventId)).toEqual(kept.map((e) => e.eventId));
   await b.settled();
   for (const month of await rt.audit.months()) expect(await rt.audit.verifyMonth(month)).toMatchObject({ ok: true });
 }
@@ -215,10 +221,70 @@ test('an erasure interrupted by a storage failure answers 202, and a retry compl
 test('two erasures of the same child at once end in one erasure', async () => {
   const s = await scene();
   const both = await Promise.all([1, 2].map(() => b.call('POST', `/children/${s.a.childId}/erasure`, { token: s.a.admin, body: {} })));
-  for (const res of both) expect([200, 202]).toContain(res.status);
-  await runSweep(b.runtime());
+  for (const res of both) {
+    expect([200, 202]).toContain(res.status);
+    expect(res.body.request).toMatchObject({ requestId: s.erasureRequest });
+  }
+  // No sweep: calling again is all a 202 needs.
+  expect(await b.call('POST', `/children/${s.a.childId}/erasure`, { token: s.a.admin, body: {} })).toMatchObject({ status: 200, body: { status: 'completed' } });
   await expectErased(s);
   const actions = (await b.runtime().audit.fullTrail({ kind: 'child', childId: s.a.childId })).entries.map((e) => e.action);
   expect(actions.filter((a) => a === 'child.erasure_started')).toHaveLength(1);
   expect(actions.filter((a) => a === 'child.erased')).toHaveLength(1);
+});
+
+test("an erased child's id is never given to a new child", async () => {
+  const s = await scene();
+  await b.call('POST', `/children/${s.a.childId}/erasure`, { token: s.a.admin, body: {} });
+  const again = await b.call('POST', '/children', { token: s.a.admin, body: { childId: s.a.childId, displayName: 'Nieuw', birthDate: bornYearsAgo(4), groupIds: [s.a.groupId] } });
+  expect(again).toMatchObject({ status: 409, body: { code: 'child_erased' } });
+  expect(await b.call('GET', `/children/${s.a.childId}`, { token: s.a.admin })).toMatchObject({ status: 404 });
+});
+
+test('once an erasure started, nothing of the child can be published or completed any more', async () => {
+  const s = await scene();
+  const rt = b.runtime();
+  const staff = b.token(s.a.staffId, 'staff');
+  // An upload whose consent was checked before the erasure, uploaded but not yet completed.
+  const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0xff, 0xd9]);
+  const upload = await b.call('POST', '/media', {
+    token: staff,
+    body: { clientReference: `late-${s.a.childId}`, kind: 'photo', contentType: 'image/jpeg', size: jpeg.length, recordedAt: new Date().toISOString(), groupId: s.a.groupId, childIds: [s.a.childId], purposes: ['publication'] },
+  });
+  const { putToUrl } = await import('./support');
+  expect(await putToUrl(upload.body.upload, jpeg)).toBe(200);
+  const lateId = upload.body.item.mediaId as string;
+  const unpublished = await seedAvailableItem(b, { groupId: s.a.groupId, childIds: [s.a.childId], purposes: ['publication'] });
+
+  const started = await eraseChild(rt, { userId: 'admin-test', role: 'admin' }, 'req-race', s.a.childId, {}, { deadline: Date.now() - 1 });
+  expect(started.status).toBe(202);
+
+  expect(await b.call('POST', `/media/${unpublished}/publications`, { token: s.a.admin, body: { channel: 'website', reference: 'x' } })).toMatchObject({
+    status: 409,
+    body: { code: 'not_publishable' },
+  });
+  expect(await b.call('POST', `/media/${lateId}/complete`, { token: staff })).toMatchObject({ status: 409, body: { code: 'consent_missing' } });
+  expect(await exists(`media/${lateId}`)).toBe(false);
+
+  await runSweep(rt);
+  await expectErased(s);
+  for (const id of [unpublished, lateId]) {
+    expect(await rt.media.get(id)).toBeUndefined();
+    expect((await rt.media.getTombstone(id))?.childIds).toEqual([]);
+  }
+});
+
+test('a published item whose publication purpose has ended is not kept: it is deleted as erased', async () => {
+  const s = await scene();
+  const rt = b.runtime();
+  const expired = await seedAvailableItem(b, { groupId: s.a.groupId, childIds: [s.a.childId], purposes: ['parent_information', 'publication'] });
+  expect((await b.call('POST', `/media/${expired}/publications`, { token: s.a.admin, body: { channel: 'website', reference: 'y' } })).status).toBe(201);
+  const item = (await rt.media.get(expired))!;
+  // Its publication purpose ended (a shorter retention for publication): only parent information is left.
+  expect(await rt.media.setPurposes(item, ['parent_information'], '2026-01-01', 'retention')).toBe(true);
+
+  await b.call('POST', `/children/${s.a.childId}/erasure`, { token: s.a.admin, body: {} });
+  expect(await rt.media.get(expired)).toBeUndefined();
+  expect(await rt.media.getTombstone(expired)).toMatchObject({ reason: 'erasure', childIds: [] });
+  expect((await rt.media.takedownsOf(expired)).length).toBe(0);
 });

@@ -101,14 +101,16 @@ describe('export', () => {
         .map((guardianId, i) => ({ guardianId, parentalAuthority: i === 0, since: expect.any(String) }))
         .sort((x, y) => x.guardianId.localeCompare(y.guardianId)),
     );
-    // The complete ledger with notice versions and who recorded what, exactly as the API shows it.
+    // The complete ledger with notice versions and who recorded what, exactly as the API shows it
+    // to the guardian: the staff member who entered the paper form by role only.
     expect(doc.consentLedger).toEqual(ledger);
     expect(doc.consentLedger.map((e: any) => [e.purpose, e.recordedBy.channel, e.noticeVersion])).toEqual([
       ['parent_information', 'app', NOTICE],
       ['publication', 'app', NOTICE],
       ['coaching_video', 'paper_form', NOTICE],
     ]);
-    expect(doc.consentLedger[2].recordedBy).toEqual({ userId: s.a.staffId, role: 'staff', channel: 'paper_form', formReference: 'FORM-77', signedOn: amsterdamDate(new Date()) });
+    expect(doc.consentLedger[2].recordedBy).toEqual({ role: 'staff', channel: 'paper_form', formReference: 'FORM-77', signedOn: amsterdamDate(new Date()) });
+    expect(doc.consentLedger[0].recordedBy).toEqual({ userId: s.a.guardianIds[0], role: 'guardian', channel: 'app' });
     expect(doc.consentsNow.purposes).toEqual(consents.purposes);
 
     const media = Object.fromEntries(doc.media.map((m: any) => [m.mediaId, m]));
@@ -152,9 +154,10 @@ describe('export', () => {
     const actions = doc.audit.map((e: any) => e.action);
     expect(actions.filter((x: string) => x === 'consent.decided')).toHaveLength(3);
     expect(actions).toEqual(expect.arrayContaining(['media.published', 'media.deleted']));
-    const paperEntry = doc.audit.find((e: any) => e.action === 'consent.decided' && e.details.channel === 'paper_form');
-    expect(paperEntry.actor).toEqual({ role: 'staff' });
-    expect(doc.audit.find((e: any) => e.action === 'consent.decided' && e.details.channel === 'app').actor).toEqual({ userId: s.a.guardianIds[0], role: 'guardian' });
+    // A decision's entry names its ledger event (what was decided is in the ledger, not copied).
+    const entryOf = (eventId: string) => doc.audit.find((e: any) => e.action === 'consent.decided' && e.details.eventId === eventId);
+    expect(entryOf(ledger[2].eventId).actor).toEqual({ role: 'staff' });
+    expect(entryOf(ledger[0].eventId)).toMatchObject({ actor: { userId: s.a.guardianIds[0], role: 'guardian' }, details: { eventId: ledger[0].eventId } });
     expect(doc.audit.find((e: any) => e.action === 'media.published').actor).toEqual({ role: 'admin' });
     for (const e of doc.audit) expect(e.childIds).toEqual([s.a.childId]);
     // B appears nowhere in A's family export.
@@ -171,7 +174,9 @@ describe('export', () => {
     const media = Object.fromEntries(doc.media.map((m: any) => [m.mediaId, m]));
     expect(media[s.m3]).toMatchObject({ childIds: [s.a.childId, s.other.childId], uploadedBy: s.a.staffId, download: expect.any(Object) });
     expect(media[s.m4].publications.every((p: any) => p.publishedBy === 'admin-test')).toBe(true);
-    expect(doc.audit.find((e: any) => e.details?.channel === 'paper_form').actor).toEqual({ userId: s.a.staffId, role: 'staff' });
+    const paper = doc.consentLedger.find((e: any) => e.recordedBy.channel === 'paper_form');
+    expect(paper.recordedBy).toMatchObject({ userId: s.a.staffId, role: 'staff' });
+    expect(doc.audit.find((e: any) => e.details?.eventId === paper.eventId).actor).toEqual({ userId: s.a.staffId, role: 'staff' });
   });
 
   test('every download URL an export gives is audited before it is given, and the export itself is audited', async () => {
@@ -207,6 +212,75 @@ describe('export', () => {
     await b.settled();
     expect((await b.call('GET', `/children/${s.a.childId}/requests`, { token: s.a.admin })).body.requests).toEqual(before);
     expect((await b.runtime().audit.fullTrail({ kind: 'child', childId: s.a.childId })).entries.map((e) => e.action)).not.toContain('child.exported');
+  });
+});
+
+describe('what a family export does not give away', () => {
+  test('while the safeguarding flag is set, a family gets no file of the child, with the reason it sees in the consents', async () => {
+    const s = await scene();
+    await b.call('PATCH', `/children/${s.a.childId}`, { token: s.a.admin, body: { safeguarding: true } });
+    const { doc } = await exportAs(s.a.childId, s.ga);
+    expect(doc.media.map((m: any) => [m.mediaId, m.withheld, m.download])).toEqual([s.m1, s.m2, s.m3, s.m4].map((id) => [id, 'blocked_by_organisation', undefined]));
+    expect(JSON.stringify(doc)).not.toContain('safeguarding');
+    // The admin still gets every file.
+    expect((await exportAs(s.a.childId, s.a.admin)).doc.media.every((m: any) => m.download)).toBe(true);
+  });
+
+  test("another family's withdrawal shows in the child's trail without naming that family or its decision", async () => {
+    const s = await scene();
+    await decide(s.other.childId, s.gb, 'parent_information', 'withdrawn');
+    await b.settled();
+    const { doc } = await exportAs(s.a.childId, s.ga);
+    const removed = doc.audit.filter((e: any) => e.mediaId === s.m2 && ['media.purpose_removed', 'media.deleted'].includes(e.action));
+    expect(removed.length).toBeGreaterThan(0);
+    for (const e of removed) expect(Object.keys(e.details ?? {}).filter((k) => !['purpose', 'reason'].includes(k))).toEqual([]);
+    const text = JSON.stringify(doc);
+    expect(text).not.toContain(s.other.childId);
+    expect(text).not.toContain(s.other.guardianIds[0]!);
+    const theirLedger = (await b.call('GET', `/children/${s.other.childId}/ledger`, { token: s.gb })).body.events;
+    for (const e of theirLedger) expect(text).not.toContain(e.eventId);
+  });
+
+  test('the ledger route shows guardians who recorded a paper form by role, the admin by name', async () => {
+    const s = await scene();
+    const forGuardian = (await b.call('GET', `/children/${s.a.childId}/ledger`, { token: s.ga })).body.events;
+    const forAdmin = (await b.call('GET', `/children/${s.a.childId}/ledger`, { token: s.a.admin })).body.events;
+    expect(forGuardian.find((e: any) => e.recordedBy.channel === 'paper_form').recordedBy.userId).toBeUndefined();
+    expect(forAdmin.find((e: any) => e.recordedBy.channel === 'paper_form').recordedBy.userId).toBe(s.a.staffId);
+  });
+
+  test('from 16 the rights are the child\'s own: its guardian gets 403', async () => {
+    const teen = await createFamily(b, { birthDate: bornYearsAgo(16), guardians: [{ authority: true }] });
+    const guardian = b.token(teen.guardianIds[0]!, 'guardian');
+    expect(await b.call('POST', `/children/${teen.childId}/export`, { token: guardian, body: {} })).toMatchObject({ status: 403, body: { code: 'rights_with_child' } });
+    expect(await b.call('POST', `/children/${teen.childId}/requests`, { token: guardian, body: { type: 'access' } })).toMatchObject({ status: 403, body: { code: 'rights_with_child' } });
+    expect(await b.call('GET', `/children/${teen.childId}/requests`, { token: guardian })).toMatchObject({ status: 403, body: { code: 'rights_with_child' } });
+    const young = await createFamily(b, { birthDate: bornYearsAgo(16, -1), guardians: [{ authority: true }] });
+    expect((await b.call('POST', `/children/${young.childId}/export`, { token: b.token(young.guardianIds[0]!, 'guardian'), body: {} })).status).toBe(201);
+  });
+
+  test("one parent's export does not answer the other parent's request, unless it names it", async () => {
+    const f = await createFamily(b, { birthDate: bornYearsAgo(6), guardians: [{ authority: true }, { authority: true }] });
+    const [mother, father] = f.guardianIds.map((g) => b.token(g, 'guardian')) as [string, string];
+    const asked = await b.call('POST', `/children/${f.childId}/requests`, { token: father, body: { type: 'access' } });
+    const own = await exportAs(f.childId, mother);
+    expect(own.res.body.request.requestId).not.toBe(asked.body.requestId);
+    expect((await b.call('GET', `/children/${f.childId}/requests`, { token: father })).body.requests.find((r: any) => r.requestId === asked.body.requestId).status).toBe('open');
+    const named = await exportAs(f.childId, mother, { requestId: asked.body.requestId });
+    expect(named.res.body.request).toMatchObject({ requestId: asked.body.requestId, status: 'fulfilled' });
+  });
+
+  test('two exports answering one request at once: one wins, and each URL serves only its own document', async () => {
+    const s = await scene();
+    const open = await b.call('POST', `/children/${s.a.childId}/requests`, { token: s.a.admin, body: { type: 'access' } });
+    const [family, admin] = await Promise.all([
+      b.call('POST', `/children/${s.a.childId}/export`, { token: s.ga, body: { requestId: open.body.requestId } }),
+      b.call('POST', `/children/${s.a.childId}/export`, { token: s.a.admin, body: { requestId: open.body.requestId } }),
+    ]);
+    expect([family.status, admin.status].sort()).toEqual([201, 409]);
+    const winner = family.status === 201 ? family : admin;
+    const doc = JSON.parse(await (await fetch(winner.body.export.url)).text());
+    expect(doc.audience).toBe(family.status === 201 ? 'guardian' : 'admin');
   });
 });
 

@@ -194,6 +194,33 @@ export class AuditRepository {
     return verifier.finish(await this.head(month));
   }
 
+  /**
+   * The trail references a month's links should have and that are missing (deleted: the link's
+   * entry then no longer shows in that child's or item's trail). Reads every link and reference.
+   */
+  async missingReferences(month: string): Promise<{ seq: number; subject: string }[]> {
+    const expected: { seq: number; subject: string; key: { PK: string; SK: string } }[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': keys.auditHead(month).PK, ':prefix': keys.auditLinkPrefix },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const raw of out.Items ?? []) {
+        const l = linkFrom(raw);
+        const subjects = [...l.childIds.map((c) => subjectPk.child(c)), ...(l.mediaId ? [subjectPk.media(l.mediaId)] : [])];
+        for (const pk of subjects) expected.push({ seq: l.seq, subject: pk, key: keys.auditRef(pk, l.at, l.entryId) });
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    const found = new Set((await batchGetAll(this.db, this.table, expected.map((e) => e.key))).map((i) => `${String(i.PK)} ${String(i.SK)}`));
+    return expected.filter((e) => !found.has(`${e.key.PK} ${e.key.SK}`)).map(({ seq, subject }) => ({ seq, subject }));
+  }
+
   /** A page of a subject's trail, newest first, with the linked entries themselves. */
   async trail(subject: AuditSubject, cursor: string | undefined, limit: number): Promise<TrailPage> {
     const pk = pkOf(subject);

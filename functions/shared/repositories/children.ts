@@ -39,7 +39,7 @@ export interface ChildRecord {
    * Set when the admin started erasing the child (SPEC section 7). From then on only the admin
    * sees the child, nothing may change it, and the sweep completes the erasure if it stopped halfway.
    */
-  erasure?: { requestId: string; startedAt: string };
+  erasure?: { requestId: string; startedAt: string; enrolment?: { status: 'active' | 'ended'; endDate?: string } };
 }
 
 export function childFacts(child: ChildRecord): ChildFacts {
@@ -177,7 +177,10 @@ export class ChildrenRepository {
     return links;
   }
 
-  /** Creates a child in its groups; every group must exist. */
+  /**
+   * Creates a child in its groups; every group must exist. An id that belonged to an erased child
+   * (or one being erased) is never given again: what stays of that child lives under the same key.
+   */
   async create(child: Omit<ChildRecord, 'consent' | 'guardians'>, audit?: AuditEntry): Promise<ChildRecord> {
     const record: ChildRecord = { ...child, guardians: {}, consent: emptyProjection() };
     try {
@@ -191,6 +194,8 @@ export class ChildrenRepository {
                 ConditionExpression: 'attribute_not_exists(PK)',
               },
             },
+            { ConditionCheck: { TableName: this.table, Key: keys.erased(child.childId), ConditionExpression: 'attribute_not_exists(PK)' } },
+            { ConditionCheck: { TableName: this.table, Key: keys.erasing(child.childId), ConditionExpression: 'attribute_not_exists(PK)' } },
             ...this.membershipWrites(child.childId, [], child.groupIds),
             ...(audit ? [auditPut(this.table, audit)] : []),
           ],
@@ -201,6 +206,9 @@ export class ChildrenRepository {
         const reasons = err.CancellationReasons ?? [];
         if (reasons[0]?.Code === 'ConditionalCheckFailed') {
           throw new ConflictError('child_exists', 'A child with this id exists already');
+        }
+        if (reasons[1]?.Code === 'ConditionalCheckFailed' || reasons[2]?.Code === 'ConditionalCheckFailed') {
+          throw new ConflictError('child_erased', 'A child with this id was erased; its id is not given again');
         }
         if (reasons.some((r) => r.Code === 'ConditionalCheckFailed')) {
           throw new NotFoundError('group_not_found', 'One of the groups does not exist');

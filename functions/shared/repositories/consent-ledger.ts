@@ -7,6 +7,7 @@ import { amsterdamDate } from '../../domain/calendar';
 import { actorKey, applyEvent, supersedes, type ConsentEvent } from '../../domain/consent';
 import { auditPut, type AuditEntry } from '../audit';
 import { ConflictError, childNotFound } from '../errors';
+import { batchGetAll } from '../dynamo';
 import { keys } from '../keys';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { isConditionFailure, isTransactionConflict, type ChildRecord, type ChildrenRepository } from './children';
@@ -134,6 +135,12 @@ export class ConsentLedgerRepository {
     const events = (out.Items ?? []).map(eventFromItem);
     const next = encodeCursor(out.LastEvaluatedKey);
     return next ? { events, cursor: next } : { events };
+  }
+
+  /** Events by their instant and id (absent ones are left out), read in batches. */
+  async events(childId: string, refs: readonly { at: string; eventId: string }[]): Promise<ConsentEvent[]> {
+    if (refs.length === 0) return [];
+    return (await batchGetAll(this.db, this.table, refs.map((r) => keys.consentEvent(childId, r.at, r.eventId)))).map(eventFromItem);
   }
 
   /** The whole ledger, in ledger order. */

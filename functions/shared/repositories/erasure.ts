@@ -4,9 +4,10 @@
  * Every step is a conditional or idempotent write, so an erasure can be run again at any point.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PublicationEvidence } from '../../domain/erasure';
 import { auditPut, type AuditEntry } from '../audit';
+import { batchGetAll } from '../dynamo';
 import { keys, primaryKey, withoutKeys } from '../keys';
 import { GSI2 } from '../table-design';
 import { isConditionFailure, type ChildRecord } from './children';
@@ -19,8 +20,11 @@ export interface ErasingMarker {
   startedBy: string;
   /** The child's groups when the erasure started: their membership items go too. */
   groupIds: string[];
-  /** Kept publications and the consent events behind each (functions/domain/erasure.ts). */
-  evidence: PublicationEvidence[];
+  /**
+   * Kept publications and the consent events behind each (functions/domain/erasure.ts), computed
+   * right after the start, when no publication can be added any more; absent until then.
+   */
+  evidence?: PublicationEvidence[];
 }
 
 /** What stays of an erased child: no name, no birth date, no groups, no guardians. */
@@ -43,6 +47,13 @@ export class ErasureRepository {
     return out.Item ? withoutKeys<ErasingMarker>(out.Item) : undefined;
   }
 
+  /** Which of these children are erased or being erased: a deletion must not name them again. */
+  async erasedAmong(childIds: readonly string[]): Promise<Set<string>> {
+    if (childIds.length === 0) return new Set();
+    const found = await batchGetAll(this.db, this.table, [...new Set(childIds)].flatMap((id) => [keys.erased(id), keys.erasing(id)]));
+    return new Set(found.map((i) => String(i.childId)));
+  }
+
   async erased(childId: string): Promise<ErasedRecord | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.erased(childId), ConsistentRead: true }));
     return out.Item ? withoutKeys<ErasedRecord>(out.Item) : undefined;
@@ -51,9 +62,11 @@ export class ErasureRepository {
   /**
    * Starts an erasure, all or nothing: the child is marked (no new use from today: its enrolment
    * ends today unless it ended before), the marker is written, with the request when it is new
-   * and the audit entry. False when an erasure of this child had already started.
+   * and the audit entry; conditional on the child being as it was read (its groups), so that the
+   * marker names the groups whose memberships must go. `conflict` when it was not: an erasure
+   * started meanwhile, or the child changed; read again.
    */
-  async start(child: ChildRecord, marker: ErasingMarker, today: string, extra: readonly Record<string, unknown>[], audit: AuditEntry): Promise<boolean> {
+  async start(child: ChildRecord, marker: ErasingMarker, today: string, extra: readonly Record<string, unknown>[], audit: AuditEntry): Promise<'started' | 'conflict'> {
     const endDate = child.status === 'ended' && child.endDate && child.endDate < today ? child.endDate : today;
     try {
       await this.db.send(
@@ -64,10 +77,12 @@ export class ErasureRepository {
                 TableName: this.table,
                 Key: keys.child(child.childId),
                 UpdateExpression: 'SET erasure = :erasure, #status = :ended, endDate = :endDate, updatedAt = :now',
-                ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(erasure)',
+                ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(erasure) AND groupIds = :groups',
                 ExpressionAttributeNames: { '#status': 'status' },
                 ExpressionAttributeValues: {
-                  ':erasure': { requestId: marker.requestId, startedAt: marker.startedAt },
+                  ':groups': child.groupIds,
+                  // The enrolment as it was: the evidence is judged on it, not on the end the erasure sets.
+                  ':erasure': { requestId: marker.requestId, startedAt: marker.startedAt, enrolment: { status: child.status, ...(child.endDate ? { endDate: child.endDate } : {}) } },
                   ':ended': 'ended',
                   ':endDate': endDate,
                   ':now': marker.startedAt,
@@ -86,10 +101,30 @@ export class ErasureRepository {
           ] as NonNullable<TransactWriteCommand['input']['TransactItems']>,
         }),
       );
-      return true;
+      return 'started';
     } catch (err) {
-      if (err instanceof TransactionCanceledException && (err.CancellationReasons ?? [])[0]?.Code === 'ConditionalCheckFailed') return false;
+      if (err instanceof TransactionCanceledException) {
+        const codes = (err.CancellationReasons ?? []).map((r) => r.Code);
+        if (codes[0] === 'ConditionalCheckFailed' || codes[1] === 'ConditionalCheckFailed' || codes.includes('TransactionConflict')) return 'conflict';
+      }
       throw err;
+    }
+  }
+
+  /** Stores the evidence on the marker, once. */
+  async setEvidence(childId: string, evidence: PublicationEvidence[]): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.erasing(childId),
+          UpdateExpression: 'SET evidence = :evidence',
+          ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(evidence)',
+          ExpressionAttributeValues: { ':evidence': evidence },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
     }
   }
 

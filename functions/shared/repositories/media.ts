@@ -100,12 +100,12 @@ export class MediaRepository {
    * One conditional update, with its audit entry in the same transaction when there is one.
    * False when the condition failed: nothing was written, the entry neither.
    */
-  private async conditionalUpdate(update: Update, audit?: AuditEntry): Promise<boolean> {
+  private async conditionalUpdate(update: Update, audit?: AuditEntry, checks: readonly ReturnType<MediaRepository['childStillThere']>[] = []): Promise<boolean> {
     try {
-      if (audit) {
+      if (audit || checks.length > 0) {
         await this.db.send(
           new TransactWriteCommand({
-            TransactItems: [{ Update: { TableName: this.table, ...update } }, auditPut(this.table, audit)],
+            TransactItems: [{ Update: { TableName: this.table, ...update } }, ...checks, ...(audit ? [auditPut(this.table, audit)] : [])],
           }),
         );
       } else {
@@ -116,6 +116,17 @@ export class MediaRepository {
       if (isConditionFailure(err)) return false;
       throw err;
     }
+  }
+
+  /**
+   * A check that a depicted child still exists and is not being erased: in the transactions that
+   * make footage of the child usable (completion, publication), so that none can slip past an
+   * erasure that started after its consent was read.
+   */
+  private childStillThere(childId: string) {
+    return {
+      ConditionCheck: { TableName: this.table, Key: keys.child(childId), ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(erasure)' },
+    };
   }
 
   async get(mediaId: string): Promise<MediaItem | undefined> {
@@ -203,6 +214,7 @@ export class MediaRepository {
         },
       },
       audit,
+      item.childIds.map((c) => this.childStillThere(c)),
     );
   }
 
@@ -318,30 +330,47 @@ export class MediaRepository {
   }
 
   /**
-   * Replaces the item by its tombstone: the metadata, the client reference and the depiction
-   * links' details go; each depiction link stays as a pointer to the tombstone. Idempotent:
-   * an item already replaced is left as it is.
+   * Replaces the item by its tombstone, conditional on the item still being as it was read (its
+   * status and object), so that a file written meanwhile is not left behind without metadata:
+   * `changed` then, and nothing is written. The metadata, the client reference and the depiction
+   * links' details go; each depiction link stays as a pointer to the tombstone, except for
+   * children in `forget` (erased), whose links go. Idempotent: an item already replaced is left as it is.
    */
-  async replaceByTombstone(item: MediaItem, tombstone: Tombstone, audit?: AuditEntry): Promise<void> {
+  async replaceByTombstone(item: MediaItem, tombstone: Tombstone, audit?: AuditEntry, forget: ReadonlySet<string> = new Set()): Promise<'replaced' | 'changed'> {
     try {
       await this.db.send(
         new TransactWriteCommand({
           TransactItems: [
-            { Delete: { TableName: this.table, Key: keys.media(item.mediaId), ConditionExpression: 'attribute_exists(PK)' } },
+            {
+              Delete: {
+                TableName: this.table,
+                Key: keys.media(item.mediaId),
+                ConditionExpression: item.objectKey
+                  ? 'attribute_exists(PK) AND #status = :status AND objectKey = :objectKey'
+                  : 'attribute_exists(PK) AND #status = :status AND attribute_not_exists(objectKey)',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':status': item.status, ...(item.objectKey ? { ':objectKey': item.objectKey } : {}) },
+              },
+            },
             { Put: { TableName: this.table, Item: { ...keys.tombstone(item.mediaId), entityType: 'Tombstone', ...tombstone } } },
             { Delete: { TableName: this.table, Key: keys.clientReference(item.uploadedBy, item.clientReference) } },
-            ...item.childIds.map((childId) => ({
-              Put: {
-                TableName: this.table,
-                Item: { ...keys.depiction(childId, item.mediaId), entityType: 'Depiction', childId, mediaId: item.mediaId, deleted: true },
-              },
-            })),
+            ...item.childIds.map((childId) =>
+              forget.has(childId)
+                ? { Delete: { TableName: this.table, Key: keys.depiction(childId, item.mediaId) } }
+                : {
+                    Put: {
+                      TableName: this.table,
+                      Item: { ...keys.depiction(childId, item.mediaId), entityType: 'Depiction', childId, mediaId: item.mediaId, deleted: true },
+                    },
+                  },
+            ),
             ...(audit ? [auditPut(this.table, audit)] : []),
           ],
         }),
       );
+      return 'replaced';
     } catch (err) {
-      if (isConditionFailure(err) && (await this.getTombstone(item.mediaId))) return;
+      if (isConditionFailure(err)) return (await this.getTombstone(item.mediaId)) ? 'replaced' : 'changed';
       throw err;
     }
   }
@@ -395,7 +424,7 @@ export class MediaRepository {
    * Records a publication and marks the item published, in one transaction, only while the item
    * is available and recorded for publication. Returns false when that no longer holds.
    */
-  async publish(publication: Publication, audit?: AuditEntry): Promise<boolean> {
+  async publish(publication: Publication, childIds: readonly string[], audit?: AuditEntry): Promise<boolean> {
     try {
       await this.db.send(
         new TransactWriteCommand({
@@ -417,6 +446,7 @@ export class MediaRepository {
                 ConditionExpression: 'attribute_not_exists(PK)',
               },
             },
+            ...childIds.map((c) => this.childStillThere(c)),
             ...(audit ? [auditPut(this.table, audit)] : []),
           ],
         }),

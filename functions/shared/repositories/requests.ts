@@ -34,6 +34,8 @@ export interface DataSubjectRequest {
   declinedAt?: string;
   declinedBy?: string;
   declineReason?: string;
+  /** The export documents written for it (each under its own key), for the erasure to remove. */
+  exportKeys?: string[];
 }
 
 export class RequestsRepository {
@@ -104,10 +106,13 @@ export class RequestsRepository {
   }
 
   /** The update that closes an open request (fulfilled or declined), for a transaction of the caller. */
-  close(request: DataSubjectRequest, outcome: { status: 'fulfilled'; at: string; by: string } | { status: 'declined'; at: string; by: string; reason: string }) {
+  close(
+    request: DataSubjectRequest,
+    outcome: { status: 'fulfilled'; at: string; by: string; exportKey?: string } | { status: 'declined'; at: string; by: string; reason: string },
+  ) {
     const fields =
       outcome.status === 'fulfilled'
-        ? { fulfilledAt: outcome.at, fulfilledBy: outcome.by }
+        ? { fulfilledAt: outcome.at, fulfilledBy: outcome.by, ...(outcome.exportKey ? { exportKeys: [outcome.exportKey] } : {}) }
         : { declinedAt: outcome.at, declinedBy: outcome.by, declineReason: outcome.reason };
     const names: Record<string, string> = { '#status': 'status' };
     const values: Record<string, unknown> = { ':new': outcome.status, ':open': 'open' };
@@ -139,7 +144,7 @@ export class RequestsRepository {
     }
   }
 
-  async fulfil(request: DataSubjectRequest, outcome: { status: 'fulfilled'; at: string; by: string }, audit: AuditEntry): Promise<boolean> {
+  async fulfil(request: DataSubjectRequest, outcome: { status: 'fulfilled'; at: string; by: string; exportKey?: string }, audit: AuditEntry): Promise<boolean> {
     return this.closeWith(request, outcome, audit);
   }
 

@@ -33,10 +33,10 @@ test('16 and older: only the child\'s decision counts, a guardian\'s grant is no
   expect(evidence).toMatchObject({ ageBand: '16_plus', eventIds: ['e-c'] });
 });
 
-test('a guardian without parental authority never provides evidence', () => {
-  const facts = childFacts('2020-05-01', [link('g1'), link('foster', false)]);
-  const ledger = [grant(guardian('foster'), '2026-02-01T10:00:00Z', 'publication', 'e-f'), grant(guardian('g1'), '2026-02-02T10:00:00Z', 'publication', 'e-g')];
-  expect(publicationEvidence(facts, ledger, [pub('2026-03-01T10:00:00Z')], 'youth-care')[0]!.eventIds).toEqual(['e-g']);
+test('a linked guardian who never decided adds nothing to the evidence and does not block it', () => {
+  const facts = childFacts('2020-05-01', [link('g1'), link('silent')]);
+  const ledger = [grant(guardian('g1'), '2026-02-02T10:00:00Z', 'publication', 'e-g')];
+  expect(publicationEvidence(facts, ledger, [pub('2026-03-01T10:00:00Z')], 'youth-care')[0]).toMatchObject({ effective: true, eventIds: ['e-g'] });
 });
 
 test('each publication has its own evidence, and the kept events are their union', () => {
@@ -51,4 +51,12 @@ test('a publication the ledger does not support is reported as not effective', (
   const facts = childFacts('2020-05-01', [link('g1')]);
   const [evidence] = publicationEvidence(facts, [], [pub('2026-03-01T10:00:00Z')], 'youth-care');
   expect(evidence).toMatchObject({ effective: false, eventIds: [] });
+});
+
+test('a guardian who granted and was unlinked (or lost authority) since still provides the evidence', () => {
+  const ledger = [grant(guardian('g1'), '2026-02-01T10:00:00Z', 'publication', 'e-g1')];
+  for (const guardians of [[link('g2')], [link('g1', false), link('g2')], []]) {
+    const [evidence] = publicationEvidence(childFacts('2020-05-01', guardians), ledger, [pub('2026-03-01T10:00:00Z')], 'youth-care');
+    expect(evidence).toMatchObject({ effective: true, eventIds: ['e-g1'] });
+  }
 });

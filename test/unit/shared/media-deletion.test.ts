@@ -3,11 +3,12 @@
  * and metadata goes only after its files are confirmed gone.
  */
 import { DeleteObjectsCommand, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { deleteMediaItem } from '../../../functions/media/service';
 import { MediaStore } from '../../../functions/shared/media-store';
+import { ErasureRepository } from '../../../functions/shared/repositories/erasure';
 import { MediaRepository, type MediaItem } from '../../../functions/shared/repositories/media';
 import type { Runtime } from '../../../functions/shared/runtime';
 import { systemContext } from '../../../functions/shared/audit';
@@ -39,13 +40,16 @@ const CTX = systemContext('sweep', 'req-1');
 
 function runtime(): Runtime {
   const store = new MediaStore(new S3Client({ region: 'eu-central-1' }), 'bucket', 300);
-  const media = new MediaRepository(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-central-1' })), 'table');
-  return { store: () => store, media, now: () => new Date('2029-02-10T03:00:00Z'), newId: () => 'entry-1' } as unknown as Runtime;
+  const db = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-central-1' }));
+  const media = new MediaRepository(db, 'table');
+  const erasure = new ErasureRepository(db, 'table');
+  return { store: () => store, media, erasure, now: () => new Date('2029-02-10T03:00:00Z'), newId: () => 'entry-1' } as unknown as Runtime;
 }
 
 beforeEach(() => {
   s3.reset();
   ddb.reset();
+  ddb.on(BatchGetCommand).resolves({ Responses: { table: [] } });
 });
 
 test('a partial DeleteObjects failure throws and leaves the metadata in place', async () => {
@@ -89,4 +93,31 @@ test('DynamoDB throttling on the metadata write propagates, so the caller retrie
   s3.on(DeleteObjectsCommand).resolves({});
   ddb.on(TransactWriteCommand).rejects(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
   await expect(deleteMediaItem(runtime(), item, 'retention', CTX)).rejects.toThrow('throttled');
+});
+
+test('an erased child is not named again: not in the tombstone, not in the audit entry, and its link to the item goes', async () => {
+  s3.on(DeleteObjectsCommand).resolves({});
+  ddb.on(TransactWriteCommand).resolves({});
+  ddb.on(BatchGetCommand).resolves({ Responses: { table: [{ PK: 'CHILD#c2', SK: 'ERASED', childId: 'c2' }] } });
+  await deleteMediaItem(runtime(), item, 'retention', CTX);
+  const write = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
+  expect(write[1]?.Put?.Item).toMatchObject({ SK: 'TOMBSTONE', childIds: ['c1'] });
+  expect(write.find((w) => w.Delete?.Key?.PK === 'CHILD#c2')?.Delete?.Key).toEqual({ PK: 'CHILD#c2', SK: 'MEDIA#m1' });
+  expect(write.find((w) => w.Put?.Item?.PK === 'CHILD#c1')?.Put?.Item).toMatchObject({ SK: 'MEDIA#m1', deleted: true });
+  expect(write.at(-1)?.Put?.Item?.entry).toMatchObject({ action: 'media.deleted', childIds: ['c1'] });
+});
+
+test('an item that changed meanwhile (its upload completed) is read again and its new file deleted too', async () => {
+  const pending: MediaItem = { ...item, status: 'pending', objectKey: undefined } as unknown as MediaItem;
+  s3.on(DeleteObjectsCommand).resolves({});
+  ddb.on(TransactWriteCommand)
+    .rejectsOnce(new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: [{ Code: 'ConditionalCheckFailed' }] }))
+    .resolves({});
+  ddb.on(GetCommand, { Key: { PK: 'MEDIA#m1', SK: 'TOMBSTONE' } }).resolves({});
+  ddb.on(GetCommand, { Key: { PK: 'MEDIA#m1', SK: 'ITEM' } }).resolves({ Item: { PK: 'MEDIA#m1', SK: 'ITEM', ...item, objectKey: 'media/m1-completed' } });
+  await deleteMediaItem(runtime(), pending, 'incomplete_upload', CTX);
+  const asked = s3.commandCalls(DeleteObjectsCommand).map((c) => c.args[0].input.Delete!.Objects!.map((o) => o.Key).sort());
+  expect(asked).toEqual([['media/m1', 'uploads/m1'], ['media/m1', 'media/m1-completed', 'uploads/m1']]);
+  const second = ddb.commandCalls(TransactWriteCommand)[1]!.args[0].input.TransactItems![0]!.Delete!;
+  expect(second.ExpressionAttributeValues).toEqual({ ':status': 'available', ':objectKey': 'media/m1-completed' });
 });
