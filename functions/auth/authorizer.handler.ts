@@ -21,8 +21,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
 import { TokenRejected, createAccessTokenCheck, type Role } from '../shared/auth';
 import { readIssuers } from '../shared/config';
-import { loggableError } from '../shared/http';
-import { logger } from '../shared/logger';
+import { loggableError, logger } from '../shared/logger';
 import { AUTHORIZER_FAILURES_METRIC, METRICS_NAMESPACE, METRIC_SERVICES } from '../shared/metrics';
 
 /** The one error message API Gateway turns into 401 instead of 500. */

@@ -8,9 +8,8 @@
  */
 import type { Principal, Role } from './auth';
 import { ServiceUnavailableError } from './errors';
-import { loggableError } from './http';
 import { keys } from './keys';
-import { logger } from './logger';
+import { loggableError, logger } from './logger';
 import type { Runtime } from './runtime';
 
 export type AuditRole = Role | 'system';

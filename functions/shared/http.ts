@@ -12,7 +12,9 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type * as z from 'zod';
 import type { Principal, TokenVerifier } from './auth';
 import { ForbiddenError, HttpError, ValidationError } from './errors';
-import { logger } from './logger';
+import { loggableError, logger } from './logger';
+
+export { loggableError };
 import { METRICS_NAMESPACE, METRIC_SERVICES } from './metrics';
 import type { EndpointSpec } from './spec';
 
@@ -123,18 +125,6 @@ export function problem(err: unknown, requestId: string): HttpResult {
     },
     'application/problem+json',
   );
-}
-
-/**
- * What of an unexpected error may be logged. Messages of our own code can carry personal data
- * (a name in a template string), so only AWS service errors keep their message; every error keeps
- * its name and stack frames.
- */
-export function loggableError(err: unknown): Record<string, unknown> {
-  const e = err instanceof Error ? err : new Error('non-error thrown');
-  const frames = (e.stack ?? '').split('\n').filter((l) => l.trimStart().startsWith('at ')).join('\n');
-  const fromAws = typeof (err as { $metadata?: unknown })?.$metadata === 'object';
-  return { name: e.name, ...(fromAws ? { message: e.message } : {}), stack: frames };
 }
 
 const problemResponder = (): middy.MiddlewareObj<APIGatewayProxyEventV2, HttpResult, Error, Context> => ({

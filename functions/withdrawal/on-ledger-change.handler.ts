@@ -9,8 +9,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { systemContext } from '../shared/audit';
 import type { ConsentEvent } from '../domain/consent';
-import { logger } from '../shared/logger';
-import { loggableError } from '../shared/http';
+import { loggableError, logger } from '../shared/logger';
 import { getRuntime } from '../shared/runtime';
 import { propagateWithdrawal } from './service';
 

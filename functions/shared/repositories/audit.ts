@@ -8,7 +8,7 @@ import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type Dynamo
 import { ChainVerifier, type ChainReport } from '../../domain/audit-chain';
 import { auditPut, type AuditEntry, type AuditLink } from '../audit';
 import { decodeCursor, encodeCursor } from '../cursor';
-import { batchGetAll } from '../dynamo';
+import { batchGetAll, queryAll, queryList } from '../dynamo';
 import { keys, withoutKeys } from '../keys';
 import { GSI1, GSI2 } from '../table-design';
 
@@ -70,20 +70,13 @@ export class AuditRepository {
 
   /** Every entry still waiting to be linked, oldest first (an eventually consistent index). */
   async *pending(): AsyncGenerator<AuditEntry> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: GSI2.indexName,
-          KeyConditionExpression: 'GSI2PK = :pk',
-          ExpressionAttributeValues: { ':pk': keys.auditPendingIndex('', '').GSI2PK },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) yield item.entry as AuditEntry;
-      start = out.LastEvaluatedKey;
-    } while (start);
+    const items = queryAll(this.db, {
+      TableName: this.table,
+      IndexName: GSI2.indexName,
+      KeyConditionExpression: 'GSI2PK = :pk',
+      ExpressionAttributeValues: { ':pk': keys.auditPendingIndex('', '').GSI2PK },
+    });
+    for await (const item of items) yield item.entry as AuditEntry;
   }
 
   /** Whether an entry is still pending (a consistent read: the index may lag). */
@@ -146,24 +139,25 @@ export class AuditRepository {
     }
   }
 
+  /** A month's links in sequence order. */
+  private linksOf(month: string, consistent: boolean): AsyncGenerator<Record<string, unknown>> {
+    return queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.auditHead(month).PK, ':prefix': keys.auditLinkPrefix },
+      ConsistentRead: consistent,
+    });
+  }
+
   /** Every month that has a chain, oldest first. */
   async months(): Promise<string[]> {
-    const months: string[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: GSI1.indexName,
-          KeyConditionExpression: 'GSI1PK = :pk',
-          ExpressionAttributeValues: { ':pk': keys.auditHeadIndex('').GSI1PK },
-          ExclusiveStartKey: start,
-        }),
-      );
-      months.push(...(out.Items ?? []).map((i) => String(i.month)));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return months;
+    const heads = await queryList(this.db, {
+      TableName: this.table,
+      IndexName: GSI1.indexName,
+      KeyConditionExpression: 'GSI1PK = :pk',
+      ExpressionAttributeValues: { ':pk': keys.auditHeadIndex('').GSI1PK },
+    });
+    return heads.map((i) => String(i.month));
   }
 
   /**
@@ -172,25 +166,8 @@ export class AuditRepository {
    */
   async verifyMonth(month: string): Promise<ChainReport> {
     const verifier = new ChainVerifier(month);
-    const pk = keys.auditHead(month).PK;
-    let start: Record<string, unknown> | undefined;
-    let intact = true;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          ExpressionAttributeValues: { ':pk': pk, ':prefix': keys.auditLinkPrefix },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) {
-        intact = verifier.push(withoutKeys(item));
-        if (!intact) break;
-      }
-      start = intact ? out.LastEvaluatedKey : undefined;
-    } while (start);
+    // Stops reading at the first break: leaving the loop ends the query.
+    for await (const item of this.linksOf(month, true)) if (!verifier.push(withoutKeys(item))) break;
     return verifier.finish(await this.head(month));
   }
 
@@ -200,23 +177,11 @@ export class AuditRepository {
    */
   async missingReferences(month: string): Promise<{ seq: number; subject: string }[]> {
     const expected: { seq: number; subject: string; key: { PK: string; SK: string } }[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          ExpressionAttributeValues: { ':pk': keys.auditHead(month).PK, ':prefix': keys.auditLinkPrefix },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const raw of out.Items ?? []) {
-        const l = linkFrom(raw);
-        const subjects = [...l.childIds.map((c) => subjectPk.child(c)), ...(l.mediaId ? [subjectPk.media(l.mediaId)] : [])];
-        for (const pk of subjects) expected.push({ seq: l.seq, subject: pk, key: keys.auditRef(pk, l.at, l.entryId) });
-      }
-      start = out.LastEvaluatedKey;
-    } while (start);
+    for await (const raw of this.linksOf(month, false)) {
+      const l = linkFrom(raw);
+      const subjects = [...l.childIds.map((c) => subjectPk.child(c)), ...(l.mediaId ? [subjectPk.media(l.mediaId)] : [])];
+      for (const pk of subjects) expected.push({ seq: l.seq, subject: pk, key: keys.auditRef(pk, l.at, l.entryId) });
+    }
     const found = new Set((await batchGetAll(this.db, this.table, expected.map((e) => e.key))).map((i) => `${String(i.PK)} ${String(i.SK)}`));
     return expected.filter((e) => !found.has(`${e.key.PK} ${e.key.SK}`)).map(({ seq, subject }) => ({ seq, subject }));
   }
@@ -240,21 +205,11 @@ export class AuditRepository {
 
   /** A subject's whole trail, oldest first (for an export). */
   async fullTrail(subject: AuditSubject): Promise<Omit<TrailPage, 'cursor'>> {
-    const pk = pkOf(subject);
-    const refs: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          ExpressionAttributeValues: { ':pk': pk, ':prefix': keys.auditRefPrefix },
-          ExclusiveStartKey: start,
-        }),
-      );
-      refs.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start);
+    const refs = await queryList(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': pkOf(subject), ':prefix': keys.auditRefPrefix },
+    });
     return this.resolve(subject, refs);
   }
 

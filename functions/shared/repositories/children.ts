@@ -15,7 +15,7 @@ import { ConflictError, NotFoundError, childNotFound } from '../errors';
 import { GSI1 } from '../table-design';
 import { keys, primaryKey, withoutKeys } from '../keys';
 import { decodeCursor, encodeCursor } from '../cursor';
-import { batchGetAll } from '../dynamo';
+import { batchGetAll, queryAll, queryList } from '../dynamo';
 
 export interface GuardianLink {
   parentalAuthority: boolean;
@@ -126,54 +126,32 @@ export class ChildrenRepository {
   async groupMembers(groupId: string): Promise<{ exists: boolean; childIds: string[]; staffIds: string[] }> {
     const pk = keys.group(groupId).PK;
     const result = { exists: false, childIds: [] as string[], staffIds: [] as string[] };
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'PK = :pk',
-          ExpressionAttributeValues: { ':pk': pk },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const i of out.Items ?? []) {
-        if (i.SK === 'PROFILE') result.exists = true;
-        else if (i.entityType === 'GroupChild') result.childIds.push(String(i.childId));
-        else if (i.entityType === 'GroupStaff') result.staffIds.push(String(i.staffId));
-      }
-      start = out.LastEvaluatedKey;
-    } while (start);
+    for await (const i of queryAll(this.db, { TableName: this.table, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': pk } })) {
+      if (i.SK === 'PROFILE') result.exists = true;
+      else if (i.entityType === 'GroupChild') result.childIds.push(String(i.childId));
+      else if (i.entityType === 'GroupStaff') result.staffIds.push(String(i.staffId));
+    }
     return result;
   }
 
   /** The children a guardian is linked to, with the link. */
   async listLinksOfGuardian(guardianId: string): Promise<{ childId: string; link: GuardianLink; groupIds?: string[] }[]> {
     const k = keys.childrenOfGuardian(guardianId);
-    const links: { childId: string; link: GuardianLink; groupIds?: string[] }[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: GSI1.indexName,
-          KeyConditionExpression: 'GSI1PK = :pk AND begins_with(GSI1SK, :prefix)',
-          ExpressionAttributeValues: { ':pk': k.GSI1PK, ':prefix': k.GSI1SK_PREFIX },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const i of out.Items ?? []) {
-        links.push({
-          childId: String(i.childId),
-          ...(Array.isArray(i.groupIds) ? { groupIds: i.groupIds.map(String) } : {}),
-          link: {
-            parentalAuthority: i.parentalAuthority === true,
-            since: String(i.since),
-            ...(i.relationship ? { relationship: String(i.relationship) } : {}),
-          },
-        });
-      }
-      start = out.LastEvaluatedKey;
-    } while (start);
+    const items = await queryList(this.db, {
+      TableName: this.table,
+      IndexName: GSI1.indexName,
+      KeyConditionExpression: 'GSI1PK = :pk AND begins_with(GSI1SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': k.GSI1PK, ':prefix': k.GSI1SK_PREFIX },
+    });
+    const links = items.map((i) => ({
+      childId: String(i.childId),
+      ...(Array.isArray(i.groupIds) ? { groupIds: i.groupIds.map(String) } : {}),
+      link: {
+        parentalAuthority: i.parentalAuthority === true,
+        since: String(i.since),
+        ...(i.relationship ? { relationship: String(i.relationship) } : {}),
+      },
+    }));
     return links;
   }
 

@@ -7,7 +7,7 @@ import { amsterdamDate } from '../../domain/calendar';
 import { actorKey, applyEvent, supersedes, type ConsentEvent } from '../../domain/consent';
 import { auditPut, type AuditEntry } from '../audit';
 import { ConflictError, childNotFound } from '../errors';
-import { batchGetAll } from '../dynamo';
+import { batchGetAll, queryList } from '../dynamo';
 import { keys } from '../keys';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { isConditionFailure, isTransactionConflict, type ChildRecord, type ChildrenRepository } from './children';
@@ -153,20 +153,11 @@ export class ConsentLedgerRepository {
     const pk = keys.child(childId).PK;
     // `~` sorts after every character of an event id, so the bound includes events at `until`.
     const upper = `${keys.consentPrefix}${until.toISOString()}~`;
-    const events: ConsentEvent[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'PK = :pk AND SK BETWEEN :lo AND :hi',
-          ExpressionAttributeValues: { ':pk': pk, ':lo': keys.consentPrefix, ':hi': upper },
-          ExclusiveStartKey: start,
-        }),
-      );
-      events.push(...(out.Items ?? []).map(eventFromItem));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return events;
+    const items = await queryList(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: 'PK = :pk AND SK BETWEEN :lo AND :hi',
+      ExpressionAttributeValues: { ':pk': pk, ':lo': keys.consentPrefix, ':hi': upper },
+    });
+    return items.map(eventFromItem);
   }
 }

@@ -2,12 +2,12 @@
 import {
   GetCommand,
   PutCommand,
-  QueryCommand,
   TransactWriteCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { ConflictError, NotFoundError } from '../errors';
+import { queryList } from '../dynamo';
 import { GSI1 } from '../table-design';
 import { keys, primaryKey, withoutKeys } from '../keys';
 import { isConditionFailure } from './children';
@@ -55,22 +55,13 @@ export class DirectoryRepository {
   }
 
   async listGroups(): Promise<GroupRecord[]> {
-    const groups: GroupRecord[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: GSI1.indexName,
-          KeyConditionExpression: 'GSI1PK = :pk',
-          ExpressionAttributeValues: { ':pk': keys.allGroups.GSI1PK },
-          ExclusiveStartKey: start,
-        }),
-      );
-      groups.push(...(out.Items ?? []).map((i) => withoutKeys<GroupRecord>(i)));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return groups;
+    const items = await queryList(this.db, {
+      TableName: this.table,
+      IndexName: GSI1.indexName,
+      KeyConditionExpression: 'GSI1PK = :pk',
+      ExpressionAttributeValues: { ':pk': keys.allGroups.GSI1PK },
+    });
+    return items.map((i) => withoutKeys<GroupRecord>(i));
   }
 
   async getGroup(groupId: string): Promise<GroupRecord | undefined> {

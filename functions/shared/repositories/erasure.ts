@@ -4,10 +4,10 @@
  * Every step is a conditional or idempotent write, so an erasure can be run again at any point.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PublicationEvidence } from '../../domain/erasure';
 import { auditPut, type AuditEntry } from '../audit';
-import { batchGetAll } from '../dynamo';
+import { batchGetAll, queryAll, queryList } from '../dynamo';
 import { keys, primaryKey, withoutKeys } from '../keys';
 import { GSI2 } from '../table-design';
 import { isConditionFailure, type ChildRecord } from './children';
@@ -130,40 +130,24 @@ export class ErasureRepository {
 
   /** Children whose erasure started on or before `date` and is not finished: never a Scan. */
   async *unfinished(date: string): AsyncGenerator<string> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: GSI2.indexName,
-          KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK <= :hi',
-          ExpressionAttributeValues: { ':pk': keys.erasingIndex('', '').GSI2PK, ':hi': `${date}#~` },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) yield String(item.childId);
-      start = out.LastEvaluatedKey;
-    } while (start);
+    const items = queryAll(this.db, {
+      TableName: this.table,
+      IndexName: GSI2.indexName,
+      KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK <= :hi',
+      ExpressionAttributeValues: { ':pk': keys.erasingIndex('', '').GSI2PK, ':hi': `${date}#~` },
+    });
+    for await (const item of items) yield String(item.childId);
   }
 
   /** The keys of the items in the child's partition under a prefix (guardian links, ledger events). */
   async keysUnder(childId: string, prefix: string): Promise<{ PK: string; SK: string; item: Record<string, unknown> }[]> {
-    const found: { PK: string; SK: string; item: Record<string, unknown> }[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          ExpressionAttributeValues: { ':pk': keys.child(childId).PK, ':prefix': prefix },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) found.push({ PK: String(item.PK), SK: String(item.SK), item });
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return found;
+    const items = await queryList(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.child(childId).PK, ':prefix': prefix },
+      ConsistentRead: true,
+    });
+    return items.map((item) => ({ PK: String(item.PK), SK: String(item.SK), item }));
   }
 
   /** Deletes items by key; deleting what is already gone is not an error. */

@@ -9,7 +9,7 @@ import { nextSweepDate } from '../../domain/retention';
 import type { Channel } from '../../domain/channels';
 import type { Purpose } from '../../domain/purposes';
 import { auditPut, type AuditEntry } from '../audit';
-import { batchGetAll } from '../dynamo';
+import { batchGetAll, queryAll } from '../dynamo';
 import { keys, withoutKeys } from '../keys';
 import { GSI1, GSI2 } from '../table-design';
 import { isConditionFailure } from './children';
@@ -376,21 +376,13 @@ export class MediaRepository {
   }
 
   /** The due-date index (`GSI2`) under one partition, up to and including `date`, oldest first; never a Scan. */
-  private async *dueIndexUpTo(partition: 'DUE' | 'PROPAGATE', date: string): AsyncGenerator<Record<string, unknown>> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: GSI2.indexName,
-          KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK <= :hi',
-          ExpressionAttributeValues: { ':pk': partition, ':hi': `${date}#~` },
-          ExclusiveStartKey: start,
-        }),
-      );
-      yield* out.Items ?? [];
-      start = out.LastEvaluatedKey;
-    } while (start);
+  private dueIndexUpTo(partition: 'DUE' | 'PROPAGATE', date: string): AsyncGenerator<Record<string, unknown>> {
+    return queryAll(this.db, {
+      TableName: this.table,
+      IndexName: GSI2.indexName,
+      KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK <= :hi',
+      ExpressionAttributeValues: { ':pk': partition, ':hi': `${date}#~` },
+    });
   }
 
   /** Every item (pending, refused or available) due on or before `date`. */

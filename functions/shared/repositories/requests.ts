@@ -7,6 +7,7 @@
 import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { auditPut, type AuditEntry } from '../audit';
 import { decodeCursor, encodeCursor } from '../cursor';
+import { queryList } from '../dynamo';
 import { keys, withoutKeys } from '../keys';
 import { GSI1 } from '../table-design';
 import { isConditionFailure } from './children';
@@ -70,22 +71,13 @@ export class RequestsRepository {
 
   /** Every request about a child, oldest first. */
   async ofChild(childId: string): Promise<DataSubjectRequest[]> {
-    const found: DataSubjectRequest[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          ExpressionAttributeValues: { ':pk': keys.child(childId).PK, ':prefix': keys.requestPrefix },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      found.push(...(out.Items ?? []).map((i) => withoutKeys<DataSubjectRequest>(i)));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return found.sort((a, b) => (a.receivedAt < b.receivedAt ? -1 : a.receivedAt > b.receivedAt ? 1 : 0));
+    const items = await queryList(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.child(childId).PK, ':prefix': keys.requestPrefix },
+      ConsistentRead: true,
+    });
+    return items.map((i) => withoutKeys<DataSubjectRequest>(i)).sort((a, b) => (a.receivedAt < b.receivedAt ? -1 : a.receivedAt > b.receivedAt ? 1 : 0));
   }
 
   /** Open requests of every child, soonest due first, a page at a time. */
