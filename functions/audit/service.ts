@@ -53,8 +53,5 @@ export async function trail(rt: Runtime, subject: AuditSubject, query: { cursor?
  */
 export async function verify(rt: Runtime, month?: string) {
   const which = month ?? chainMonth(rt.now().toISOString());
-  const report = await rt.audit.verifyMonth(which);
-  let pending = 0;
-  for await (const _entry of rt.audit.pending()) pending++;
-  return { ...report, pending };
+  return { ...(await rt.audit.verifyMonth(which)), pending: await rt.audit.countPending() };
 }

@@ -71,6 +71,12 @@ export function startOfAmsterdamDay(date: string): Date {
   return amsterdamDate(summer) === date ? summer : new Date(`${date}T00:00:00+01:00`);
 }
 
+/** The calendar day `days` after `date`. */
+export function addDays(date: string, days: number): string {
+  const [y, m, d] = parts(date);
+  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+}
+
 /** The calendar day after `date`. */
 export function nextDay(date: string): string {
   const [y, m, d] = parts(date);

@@ -27,7 +27,7 @@ import type { ErasingMarker } from '../shared/repositories/erasure';
 import type { DataSubjectRequest } from '../shared/repositories/requests';
 import type { Runtime } from '../shared/runtime';
 import { emptyReport, removePurpose, retainPublished } from '../withdrawal/service';
-import { dueDateOf, requestToAnswer, requestView } from './service';
+import { newRequest, requestToAnswer, requestView } from './service';
 
 export type ErasureStatus = 'completed' | 'in_progress';
 
@@ -36,24 +36,12 @@ export interface ErasureOptions {
   deadline?: number;
 }
 
-/** Every item id depicting the child, live and deleted. */
-async function depictions(rt: Runtime, childId: string): Promise<{ mediaId: string; deleted: boolean }[]> {
-  const all: { mediaId: string; deleted: boolean }[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await rt.media.idsDepicting(childId, start);
-    all.push(...page.ids);
-    start = page.next;
-  } while (start);
-  return all;
-}
-
 /** Whether an item stays: published, and still kept for publication (not expired by retention). */
 const stays = (item: { published?: boolean; purposes: readonly string[] }): boolean => item.published === true && item.purposes.includes('publication');
 
 /** Publications of the items that stay: they need their evidence kept. */
 async function keptPublications(rt: Runtime, childId: string): Promise<KeptPublication[]> {
-  const live = (await depictions(rt, childId)).filter((d) => !d.deleted).map((d) => d.mediaId);
+  const live = (await rt.media.idsDepicting(childId)).ids.filter((d) => !d.deleted).map((d) => d.mediaId);
   const published = (await rt.media.getMany(live)).filter(stays);
   const pubs = await Promise.all(published.map((i) => rt.media.publications(i.mediaId)));
   return pubs.flat().map((p) => ({ mediaId: p.mediaId, publicationId: p.publicationId, channel: p.channel, publishedAt: p.publishedAt }));
@@ -104,7 +92,11 @@ export async function runErasure(rt: Runtime, childId: string, ctx: AuditContext
   const report = emptyReport();
   const evidence = await evidenceOf(rt, marker);
 
-  for (const { mediaId, deleted } of await depictions(rt, childId)) {
+  // One listing serves both passes: once the erasure has started, every deletion (this one's, a
+  // withdrawal's, the sweep's) forgets the child itself (functions/shared/media-deletion.ts), so
+  // only the tombstones listed here still name it.
+  const { ids } = await rt.media.idsDepicting(childId);
+  for (const { mediaId, deleted } of ids) {
     if (late()) return 'in_progress';
     if (deleted) continue;
     const item = await rt.media.get(mediaId);
@@ -116,7 +108,7 @@ export async function runErasure(rt: Runtime, childId: string, ctx: AuditContext
     for (const purpose of item.purposes.filter((p) => p !== 'publication')) await removePurpose(rt, mediaId, childId, purpose, ctx, cause, report);
     await retainPublished(rt, item, childId, ctx, cause, report);
   }
-  for (const { mediaId, deleted } of await depictions(rt, childId)) {
+  for (const { mediaId, deleted } of ids) {
     if (late()) return 'in_progress';
     if (deleted) await rt.media.forgetChildInTombstone(mediaId, childId);
   }
@@ -173,7 +165,7 @@ export async function eraseChild(rt: Runtime, principal: Principal, requestId: s
     }
     if (!child.erasure) {
       answered ??= await requestToAnswer(rt, childId, 'erasure', body.requestId);
-      const request = answered ?? newErasureRequest(rt, ctx, childId);
+      const request = answered ?? newRequest(rt, ctx, childId, 'erasure');
       if ((await start(rt, child, request, !answered, ctx)) === 'started') break;
     }
     // An erasure started, or the child changed, meanwhile: read again.
@@ -190,19 +182,4 @@ export async function eraseChild(rt: Runtime, principal: Principal, requestId: s
   const state = (await rt.erasure.erased(childId)) ?? (await rt.erasure.marker(childId));
   const request = state ? await rt.requests.get(childId, state.requestId) : undefined;
   return { status: status === 'completed' ? 200 : 202, body: { childId, status, ...(request ? { request: requestView(rt, request) } : {}) } };
-}
-
-function newErasureRequest(rt: Runtime, ctx: AuditContext, childId: string): DataSubjectRequest {
-  const now = rt.now().toISOString();
-  return {
-    requestId: rt.newId(),
-    childId,
-    type: 'erasure',
-    status: 'open',
-    receivedAt: now,
-    recordedAt: now,
-    requestedBy: { userId: ctx.userId, role: ctx.role },
-    channel: 'recorded_by_admin',
-    dueDate: dueDateOf(now),
-  };
 }

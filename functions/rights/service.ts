@@ -3,7 +3,7 @@
  * of everything held about a child, and the register of open requests for the admin. Erasure is
  * in `erasure.ts`.
  */
-import { ageOn, amsterdamDate, nextDay } from '../domain/calendar';
+import { addDays, ageOn, amsterdamDate } from '../domain/calendar';
 import { evaluateConsent, type ConsentVerdict } from '../domain/consent';
 import { auditEntry, callerContext, recordIssuedUrls, type AuditContext } from '../shared/audit';
 import type { Principal } from '../shared/auth';
@@ -26,12 +26,6 @@ export const ANSWER_WITHIN_DAYS = 28;
 export const OWN_RIGHTS_FROM_AGE = 16;
 
 export const requestNotFound = () => new NotFoundError('request_not_found', 'No such request for this child');
-
-function addDays(date: string, days: number): string {
-  let d = date;
-  for (let i = 0; i < days; i++) d = nextDay(d);
-  return d;
-}
 
 export function dueDateOf(receivedAt: string): string {
   return addDays(amsterdamDate(new Date(receivedAt)), ANSWER_WITHIN_DAYS);
@@ -78,7 +72,8 @@ export async function subjectForCaller(rt: Runtime, principal: Principal, childI
   return { childId, child };
 }
 
-function newRequest(rt: Runtime, ctx: AuditContext, childId: string, type: RequestType, receivedAt?: string): DataSubjectRequest {
+/** A new open request, received now (or when the admin says it was); recorded by the admin unless asked in the app. */
+export function newRequest(rt: Runtime, ctx: AuditContext, childId: string, type: RequestType, receivedAt?: string): DataSubjectRequest {
   const now = rt.now().toISOString();
   const received = receivedAt ? new Date(receivedAt).toISOString() : now;
   return {
@@ -157,14 +152,9 @@ export async function requestToAnswer(rt: Runtime, childId: string, type: Reques
 /** Everything the table holds about the child, gathered for an export. */
 async function gather(rt: Runtime, subject: Subject) {
   const { childId } = subject;
-  const live: string[] = [];
-  const deleted: string[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await rt.media.idsDepicting(childId, start);
-    for (const { mediaId, deleted: gone } of page.ids) (gone ? deleted : live).push(mediaId);
-    start = page.next;
-  } while (start);
+  const { ids } = await rt.media.idsDepicting(childId);
+  const live = ids.filter((d) => !d.deleted).map((d) => d.mediaId);
+  const deleted = ids.filter((d) => d.deleted).map((d) => d.mediaId);
   const [ledger, items, tombstones, trail, requests] = await Promise.all([
     rt.ledger.all(childId),
     rt.media.getMany(live),

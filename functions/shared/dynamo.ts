@@ -28,10 +28,13 @@ export async function batchGetAll(
   db: DynamoDBDocumentClient,
   table: string,
   itemKeys: readonly Record<string, unknown>[],
+  consistent = false,
 ): Promise<Record<string, unknown>[]> {
   const found: Record<string, unknown>[] = [];
   for (let i = 0; i < itemKeys.length; i += 100) {
-    let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = { [table]: { Keys: itemKeys.slice(i, i + 100) } };
+    let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead?: boolean }> | undefined = {
+      [table]: { Keys: itemKeys.slice(i, i + 100), ...(consistent ? { ConsistentRead: true } : {}) },
+    };
     for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
       const out = await db.send(new BatchGetCommand({ RequestItems: request }));

@@ -5,7 +5,7 @@
  * takedown task. Idempotent: a replayed event changes nothing more. Every change is audited, with
  * the withdrawal's event id as its cause.
  */
-import { amsterdamDate, nextDay } from '../domain/calendar';
+import { addDays, amsterdamDate } from '../domain/calendar';
 import { isLiveChannel } from '../domain/channels';
 import { actorKey, isCountingWithdrawal, type ConsentEvent } from '../domain/consent';
 import type { Purpose } from '../domain/purposes';
@@ -27,12 +27,6 @@ export interface PropagationReport {
 }
 
 export const emptyReport = (): PropagationReport => ({ stripped: [], deleted: [], retained: [], takedowns: [] });
-
-function addDays(date: string, days: number): string {
-  let d = date;
-  for (let i = 0; i < days; i++) d = nextDay(d);
-  return d;
-}
 
 /**
  * A published item whose child no longer consents to publication (a withdrawal, or an erasure):
@@ -125,12 +119,9 @@ export async function propagateWithdrawal(rt: Runtime, event: ConsentEvent, ctx:
     return report;
   }
   const cause = { eventId: event.eventId };
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await rt.media.idsDepicting(event.childId, start);
-    for (const { mediaId, deleted } of page.ids) if (!deleted) await removePurpose(rt, mediaId, event.childId, event.purpose, ctx, cause, report, actorKey(event.actor));
-    start = page.next;
-  } while (start);
+  for (const { mediaId, deleted } of (await rt.media.idsDepicting(event.childId)).ids) {
+    if (!deleted) await removePurpose(rt, mediaId, event.childId, event.purpose, ctx, cause, report, actorKey(event.actor));
+  }
   await rt.media.clearPendingPropagation(event.eventId);
   logger.info('withdrawal propagated', {
     childId: event.childId,

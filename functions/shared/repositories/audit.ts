@@ -79,6 +79,13 @@ export class AuditRepository {
     for await (const item of items) yield item.entry as AuditEntry;
   }
 
+  /** How many entries wait to be linked. */
+  async countPending(): Promise<number> {
+    let n = 0;
+    for await (const _entry of this.pending()) n++;
+    return n;
+  }
+
   /** Whether an entry is still pending (a consistent read: the index may lag). */
   async isPending(entryId: string): Promise<boolean> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.auditPending(entryId), ConsistentRead: true }));

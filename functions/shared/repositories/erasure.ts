@@ -47,10 +47,13 @@ export class ErasureRepository {
     return out.Item ? withoutKeys<ErasingMarker>(out.Item) : undefined;
   }
 
-  /** Which of these children are erased or being erased: a deletion must not name them again. */
+  /**
+   * Which of these children are erased or being erased: a deletion must not name them again. A
+   * consistent read: an erasure relies on it from the moment its marker is written.
+   */
   async erasedAmong(childIds: readonly string[]): Promise<Set<string>> {
     if (childIds.length === 0) return new Set();
-    const found = await batchGetAll(this.db, this.table, [...new Set(childIds)].flatMap((id) => [keys.erased(id), keys.erasing(id)]));
+    const found = await batchGetAll(this.db, this.table, [...new Set(childIds)].flatMap((id) => [keys.erased(id), keys.erasing(id)]), true);
     return new Set(found.map((i) => String(i.childId)));
   }
 

@@ -9,7 +9,7 @@ import { nextSweepDate } from '../../domain/retention';
 import type { Channel } from '../../domain/channels';
 import type { Purpose } from '../../domain/purposes';
 import { auditPut, type AuditEntry } from '../audit';
-import { batchGetAll, queryAll } from '../dynamo';
+import { batchGetAll, queryAll, queryList } from '../dynamo';
 import { keys, withoutKeys } from '../keys';
 import { GSI1, GSI2 } from '../table-design';
 import { isConditionFailure } from './children';
@@ -514,19 +514,13 @@ export class MediaRepository {
     throw new Error(`tombstone ${mediaId} kept changing while a child was erased from it`);
   }
 
-  /** Ids of the items depicting a child (live and deleted), a page at a time. */
-  async idsDepicting(childId: string, start?: Record<string, unknown>): Promise<{ ids: { mediaId: string; deleted: boolean }[]; next?: Record<string, unknown> }> {
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': keys.depiction(childId, '').PK, ':prefix': keys.depictionPrefix },
-        ExclusiveStartKey: start,
-      }),
-    );
-    return {
-      ids: (out.Items ?? []).map((i) => ({ mediaId: String(i.mediaId), deleted: i.deleted === true })),
-      ...(out.LastEvaluatedKey ? { next: out.LastEvaluatedKey } : {}),
-    };
+  /** Ids of the items depicting a child, live and deleted (all pages). */
+  async idsDepicting(childId: string): Promise<{ ids: { mediaId: string; deleted: boolean }[] }> {
+    const items = await queryList(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.depiction(childId, '').PK, ':prefix': keys.depictionPrefix },
+    });
+    return { ids: items.map((i) => ({ mediaId: String(i.mediaId), deleted: i.deleted === true })) };
   }
 }
