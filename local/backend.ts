@@ -85,8 +85,10 @@ export async function startBackend(options: BackendOptions): Promise<LocalBacken
   // every request and background job, one run at a time, again if asked while running.
   let chaining: Promise<void> | undefined;
   let chainAgain = false;
+  // Set by stop(): background work still running is awaited, none is started after it.
+  let stopping = false;
   const chain = (): Promise<void> => {
-    if (options.chainAudit === false) return Promise.resolve();
+    if (options.chainAudit === false || stopping) return chaining ?? Promise.resolve();
     if (chaining) {
       chainAgain = true;
       return chaining;
@@ -108,7 +110,7 @@ export async function startBackend(options: BackendOptions): Promise<LocalBacken
   let streamHandler: ((e: unknown, c: unknown) => Promise<unknown>) | undefined;
   const api = await startLocalApi(options.apiPort ?? (await freePort()), (route, result) => {
     void chain();
-    if (options.propagateWithdrawals === false || !DECISION_HANDLERS.includes(route.handler) || result.statusCode !== 201) return;
+    if (stopping || options.propagateWithdrawals === false || !DECISION_HANDLERS.includes(route.handler) || result.statusCode !== 201) return;
     const event = (JSON.parse(result.body ?? '{}') as { event?: ConsentEvent }).event;
     if (!event || event.decision !== 'withdrawn') return;
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the environment is set
@@ -132,21 +134,32 @@ export async function startBackend(options: BackendOptions): Promise<LocalBacken
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the environment is set
     const { handler } = require(`../functions/${OBJECT_CREATED_HANDLER}.handler`) as { handler: (e: unknown, c: unknown) => Promise<void> };
     options.s3Events((event) => {
-      handler(event, { awsRequestId: randomUUID(), functionName: 'local-MediaObjectCreated' })
+      if (stopping) return;
+      const run = handler(event, { awsRequestId: randomUUID(), functionName: 'local-MediaObjectCreated' })
         .catch((err: Error) => console.error(JSON.stringify({ level: 'ERROR', message: 'object-created handler failed', error: err.name })))
-        .finally(() => void chain());
+        .finally(() => {
+          inFlight.delete(run);
+          void chain();
+        });
+      inFlight.add(run);
     });
   }
+  const settled = async (): Promise<void> => {
+    while (inFlight.size > 0) await Promise.all([...inFlight]);
+    await chain();
+  };
   return {
     url: api.url,
     issuer,
     api,
-    settled: async () => {
-      while (inFlight.size > 0) await Promise.all([...inFlight]);
-      await chain();
-    },
+    settled,
+    // Requests first, then the work they started (a withdrawal's propagation, an upload's
+    // completion, the chainer), so that nothing runs, or logs, after its engines are gone.
     stop: async () => {
       await api.stop();
+      await settled();
+      stopping = true;
+      await settled();
       await issuer.stop();
     },
   };
