@@ -6,7 +6,7 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { startDynamoDbLocal, startS3rver, type Engine } from './engines';
-import { startBackend } from './backend';
+import { startBackend, type LocalBackend } from './backend';
 import { DEMO_USERS, seedDemo } from './seed';
 
 const port = (name: string, fallback: number): number => {
@@ -23,10 +23,13 @@ async function main(): Promise<void> {
   if (fresh) rmSync(dataDir, { recursive: true, force: true });
 
   const engines: Engine[] = [];
+  let backend: LocalBackend | undefined;
   let stopping = false;
   const stopAll = async (code: number) => {
     if (stopping) return;
     stopping = true;
+    // The API and the work its requests started first (at most 10 s), then the engines under them.
+    await Promise.race([backend?.stop(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]).catch(() => undefined);
     await Promise.allSettled(engines.map((e) => e.stop()));
     process.exit(code);
   };
@@ -38,7 +41,7 @@ async function main(): Promise<void> {
     engines.push(dynamo);
     const s3 = await startS3rver({ port: port('BT_S3_PORT', 4569), directory: path.join(dataDir, 's3') });
     engines.push(s3);
-    const backend = await startBackend({
+    backend = await startBackend({
       dynamoEndpoint: dynamo.endpoint,
       s3Endpoint: s3.endpoint,
       tableName: 'beeldtoestemming-local',
