@@ -193,18 +193,19 @@ export class AuditRepository {
     return expected.filter((e) => !found.has(`${e.key.PK} ${e.key.SK}`)).map(({ seq, subject }) => ({ seq, subject }));
   }
 
+  /** The query for a subject's trail references, oldest first. */
+  private refsQuery(subject: AuditSubject) {
+    return {
+      TableName: this.table,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': pkOf(subject), ':prefix': keys.auditRefPrefix },
+    };
+  }
+
   /** A page of a subject's trail, newest first, with the linked entries themselves. */
   async trail(subject: AuditSubject, cursor: string | undefined, limit: number): Promise<TrailPage> {
-    const pk = pkOf(subject);
     const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk, ':prefix': keys.auditRefPrefix },
-        ScanIndexForward: false,
-        ExclusiveStartKey: decodeCursor(cursor, { PK: pk }),
-        Limit: limit,
-      }),
+      new QueryCommand({ ...this.refsQuery(subject), ScanIndexForward: false, ExclusiveStartKey: decodeCursor(cursor, { PK: pkOf(subject) }), Limit: limit }),
     );
     const next = encodeCursor(out.LastEvaluatedKey);
     return { ...(await this.resolve(subject, out.Items ?? [])), ...(next ? { cursor: next } : {}) };
@@ -212,25 +213,12 @@ export class AuditRepository {
 
   /** A subject's whole trail, oldest first (for an export). */
   async fullTrail(subject: AuditSubject): Promise<Omit<TrailPage, 'cursor'>> {
-    const refs = await queryList(this.db, {
-      TableName: this.table,
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: { ':pk': pkOf(subject), ':prefix': keys.auditRefPrefix },
-    });
-    return this.resolve(subject, refs);
+    return this.resolve(subject, await queryList(this.db, this.refsQuery(subject)));
   }
 
   /** Whether a subject has any trail at all (a child or an item that existed). */
   async hasTrail(subject: AuditSubject): Promise<boolean> {
-    const pk = pkOf(subject);
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk, ':prefix': keys.auditRefPrefix },
-        Limit: 1,
-      }),
-    );
+    const out = await this.db.send(new QueryCommand({ ...this.refsQuery(subject), Limit: 1 }));
     return (out.Items ?? []).length > 0;
   }
 
