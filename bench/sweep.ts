@@ -11,11 +11,10 @@ import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { runSweep } from '../functions/retention/sweep';
+import { runtimeConfig } from '../functions/shared/config';
 import { documentClient } from '../functions/shared/dynamo';
 import { keys } from '../functions/shared/keys';
-import { MediaStore, s3Client } from '../functions/shared/media-store';
-import { MediaRepository } from '../functions/shared/repositories/media';
-import type { Runtime } from '../functions/shared/runtime';
+import { createRuntime } from '../functions/shared/runtime';
 import { startDynamoDbLocal, startS3rver } from '../local/engines';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, ensureBucket, ensureTable, localS3Client } from '../local/storage';
 
@@ -80,14 +79,18 @@ async function scenario(dynamo: string, s3: string, label: string, notDue: numbe
     await Promise.all(due.slice(i, i + 20).map((d) => raw.send(new PutObjectCommand({ Bucket: bucket, Key: d.objectKey, Body: 'x' }))));
   }
   raw.destroy();
-  const rt = {
-    media: new MediaRepository(documentClient(dynamo), table),
-    store: (() => {
-      const store = new MediaStore(s3Client(s3), bucket, 300);
-      return () => store;
-    })(),
-    now: () => new Date(`${SWEEP_DAY}T03:00:00Z`),
-  } as unknown as Runtime;
+  const rt = createRuntime(
+    runtimeConfig({
+      TABLE_NAME: table,
+      DYNAMODB_ENDPOINT: dynamo,
+      BUCKET_NAME: bucket,
+      S3_ENDPOINT: s3,
+      NOTICE_VERSION: 'bench',
+      // The sweep verifies no token; a runtime still names an issuer.
+      JWT_ISSUERS: JSON.stringify([{ issuer: 'http://127.0.0.1/bench', jwksUri: 'http://127.0.0.1/bench/jwks', clientIds: ['bench'], roles: ['admin'] }]),
+    }),
+  );
+  rt.now = () => new Date(`${SWEEP_DAY}T03:00:00Z`);
   const started = process.hrtime.bigint();
   const report = await runSweep(rt);
   const ms = Number(process.hrtime.bigint() - started) / 1e6;

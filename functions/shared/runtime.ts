@@ -40,26 +40,31 @@ function lazyStore(config: RuntimeConfig): () => MediaStore {
   };
 }
 
+/**
+ * Builds a runtime from validated configuration: what the handlers use, and what tests and
+ * benchmarks build for a table and bucket of their own (typed, so that nothing can be missing).
+ */
+export function createRuntime(config: RuntimeConfig): Runtime {
+  const db = documentClient(config.DYNAMODB_ENDPOINT);
+  const children = new ChildrenRepository(db, config.TABLE_NAME);
+  return {
+    config,
+    children,
+    ledger: new ConsentLedgerRepository(db, config.TABLE_NAME, children),
+    directory: new DirectoryRepository(db, config.TABLE_NAME),
+    media: new MediaRepository(db, config.TABLE_NAME),
+    audit: new AuditRepository(db, config.TABLE_NAME),
+    requests: new RequestsRepository(db, config.TABLE_NAME),
+    erasure: new ErasureRepository(db, config.TABLE_NAME),
+    store: lazyStore(config),
+    verify: createTokenVerifier(config.JWT_ISSUERS),
+    now: () => new Date(),
+    newId: () => crypto.randomUUID(),
+  };
+}
+
 export function getRuntime(): Runtime {
-  if (!runtime) {
-    const config = runtimeConfig();
-    const db = documentClient(config.DYNAMODB_ENDPOINT);
-    const children = new ChildrenRepository(db, config.TABLE_NAME);
-    runtime = {
-      config,
-      children,
-      ledger: new ConsentLedgerRepository(db, config.TABLE_NAME, children),
-      directory: new DirectoryRepository(db, config.TABLE_NAME),
-      media: new MediaRepository(db, config.TABLE_NAME),
-      audit: new AuditRepository(db, config.TABLE_NAME),
-      requests: new RequestsRepository(db, config.TABLE_NAME),
-      erasure: new ErasureRepository(db, config.TABLE_NAME),
-      store: lazyStore(config),
-      verify: createTokenVerifier(config.JWT_ISSUERS),
-      now: () => new Date(),
-      newId: () => crypto.randomUUID(),
-    };
-  }
+  runtime ??= createRuntime(runtimeConfig());
   return runtime;
 }
 
