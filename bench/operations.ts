@@ -11,10 +11,11 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BatchWriteCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createChild, linkGuardian } from '../functions/admin/service';
 import { addYears, amsterdamDate } from '../functions/domain/calendar';
 import { PURPOSES, type Purpose } from '../functions/domain/purposes';
 import { DEFAULT_RETENTION, deletionDates, dueDate } from '../functions/domain/retention';
-import type { Role } from '../functions/shared/auth';
+import type { Principal, Role } from '../functions/shared/auth';
 import { documentClient } from '../functions/shared/dynamo';
 import { keys } from '../functions/shared/keys';
 import type { Runtime } from '../functions/shared/runtime';
@@ -31,6 +32,7 @@ const ROSTER_GROUP_SIZE = 30;
 const NOTICE = '2026-09';
 const TABLE = 'bench-operations';
 const BUCKET = 'bench-operations';
+const BENCH_ADMIN: Principal = { userId: 'admin-bench', role: 'admin' };
 const JPEG = readFileSync(path.join(__dirname, '..', 'test', 'fixtures', 'no-exif.jpg'));
 
 /** mulberry32: a tiny seeded PRNG, so every run loads the same organisation. */
@@ -221,10 +223,10 @@ async function loadOrganisation(rt: Runtime): Promise<{ children: Child[]; group
     children.map((c, i) => ({ c, birthDate: birthDates[i]! })),
     16,
     async ({ c, birthDate }) => {
-      await rt.children.create({ childId: c.childId, displayName: 'Kind', birthDate, groupIds: [c.groupId], status: 'active', safeguarding: false, createdAt: at, updatedAt: at });
+      await createChild(rt, BENCH_ADMIN, 'bench-load', { childId: c.childId, displayName: 'Kind', birthDate, groupIds: [c.groupId] });
       for (const guardianId of c.guardians) {
         await rt.directory.createGuardian({ guardianId, displayName: 'Ouder', createdAt: at });
-        await rt.children.linkGuardian(c.childId, guardianId, { parentalAuthority: true, relationship: 'parent', since: at }, at, [c.groupId]);
+        await linkGuardian(rt, BENCH_ADMIN, 'bench-load', c.childId, guardianId, { parentalAuthority: true, relationship: 'parent' });
       }
     },
   );

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as z from 'zod';
 import { AGE_POLICIES, PURPOSES, type Purpose } from '../functions/domain/purposes';
+import { MAX_RETENTION_YEARS } from '../functions/domain/retention';
 
 /**
  * AWS regions inside the European Economic Area (SPEC §8: data stays in the EEA).
@@ -32,8 +33,8 @@ export type EeaRegion = (typeof EEA_REGIONS)[number];
 export const STAGES = ['dev', 'prod'] as const;
 export type Stage = (typeof STAGES)[number];
 
-/** SPEC §6: footage is deleted no later than three calendar years after recording; no setting may exceed it. */
-export const MAX_RETENTION_YEARS = 3;
+/** SPEC §6: footage is deleted no later than three calendar years after recording; no setting may exceed it (the rules' own ceiling). */
+export { MAX_RETENTION_YEARS };
 
 /** The file used when neither `-c config=...` nor `BT_CONFIG` names one. */
 export const DEFAULT_CONFIG_FILE = 'infra/organisations/demo.json';

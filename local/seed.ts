@@ -3,8 +3,9 @@
  * relative to today so the ages hold); two guardians with authority for the youngest, a foster
  * parent without authority beside a guardian for the 13-year-old; staff for each group; an admin.
  */
+import { createChild, linkGuardian } from '../functions/admin/service';
 import { addYears, amsterdamDate } from '../functions/domain/calendar';
-import type { Role } from '../functions/shared/auth';
+import type { Principal, Role } from '../functions/shared/auth';
 import type { Runtime } from '../functions/shared/runtime';
 
 export const DEMO_USERS: Record<string, Role> = {
@@ -21,7 +22,7 @@ export const DEMO_USERS: Record<string, Role> = {
 };
 
 /** Loads the demo data unless it is there already. Returns whether anything was written. */
-export async function seedDemo(rt: Pick<Runtime, 'children' | 'directory' | 'now'>): Promise<boolean> {
+export async function seedDemo(rt: Runtime): Promise<boolean> {
   if (await rt.directory.getGroup('zonnebloem')) return false;
   const now = rt.now();
   const at = now.toISOString();
@@ -43,15 +44,15 @@ export async function seedDemo(rt: Pick<Runtime, 'children' | 'directory' | 'now
   await rt.directory.putStaff({ staffId: 'staff-femke', displayName: 'Femke Smit', groupIds: ['zonnebloem'], createdAt: at, updatedAt: at }, undefined);
   await rt.directory.putStaff({ staffId: 'staff-gijs', displayName: 'Gijs Mulder', groupIds: ['regenboog'], createdAt: at, updatedAt: at }, undefined);
 
-  const child = (childId: string, displayName: string, birthDate: string, groupIds: string[]) =>
-    rt.children.create({ childId, displayName, birthDate, groupIds, status: 'active', safeguarding: false, createdAt: at, updatedAt: at });
+  // Children and their guardians the way the admin enters them, so that their facts have a history.
+  const admin: Principal = { userId: 'admin-hanna', role: 'admin' };
+  const child = (childId: string, displayName: string, birthDate: string, groupIds: string[]) => createChild(rt, admin, 'demo-seed', { childId, displayName, birthDate, groupIds });
   await child('child-sam', 'Sam', bornYearsAgo(5, 40), ['zonnebloem']);
   await child('child-noor', 'Noor', bornYearsAgo(13, 100), ['regenboog']);
   await child('child-daan', 'Daan', bornYearsAgo(17, 200), ['regenboog']);
 
-  const groupsOf: Record<string, string[]> = { 'child-sam': ['zonnebloem'], 'child-noor': ['regenboog'], 'child-daan': ['regenboog'] };
   const link = (childId: string, guardianId: string, parentalAuthority: boolean, relationship: string) =>
-    rt.children.linkGuardian(childId, guardianId, { parentalAuthority, relationship, since: at }, at, groupsOf[childId] ?? []);
+    linkGuardian(rt, admin, 'demo-seed', childId, guardianId, { parentalAuthority, relationship });
   await link('child-sam', 'guardian-anna', true, 'parent');
   await link('child-sam', 'guardian-bram', true, 'parent');
   await link('child-noor', 'guardian-carla', true, 'parent');

@@ -1,7 +1,7 @@
 /** Creates the table (from the same key design as the CDK data stack) and the media bucket. */
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, UpdateTableCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, UpdateTableCommand, UpdateTimeToLiveCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { GLOBAL_INDEXES, TABLE_KEYS } from '../functions/shared/table-design';
+import { GLOBAL_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from '../functions/shared/table-design';
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
@@ -39,6 +39,7 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
   try {
     const existing = await client.send(new DescribeTableCommand({ TableName: tableName }));
     await addMissingIndexes(client, tableName, new Set((existing.Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName ?? '')));
+    await enableTimeToLive(client, tableName);
     client.destroy();
     return;
   } catch (err) {
@@ -69,7 +70,15 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
     }),
   );
   await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1 }, { TableName: tableName });
+  await enableTimeToLive(client, tableName);
   client.destroy();
+}
+
+/** As in AWS, expired idempotency keys are removed by the table's time to live. */
+async function enableTimeToLive(client: DynamoDBClient, tableName: string): Promise<void> {
+  const current = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+  if (current.TimeToLiveDescription?.TimeToLiveStatus === 'ENABLED') return;
+  await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true } }));
 }
 
 export function localS3Client(endpoint: string): S3Client {

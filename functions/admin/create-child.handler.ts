@@ -8,6 +8,7 @@ const rt = getRuntime();
 export const lambdaHandler = endpoint(
   rt.verify,
   specs['create-child'],
-  ({ principal, body, requestId }) => createChild(rt, principal, requestId, body),
+  ({ principal, body, requestId, idempotency }) => createChild(rt, principal, requestId, body, idempotency),
+  { idempotency: rt.idempotency },
 );
 export const handler = wrap(lambdaHandler);

@@ -8,6 +8,7 @@ const rt = getRuntime();
 export const lambdaHandler = endpoint(
   rt.verify,
   specs['create-group'],
-  ({ body }) => createGroup(rt, body),
+  ({ body, idempotency }) => createGroup(rt, body, idempotency),
+  { idempotency: rt.idempotency },
 );
 export const handler = wrap(lambdaHandler);

@@ -8,6 +8,7 @@ const rt = getRuntime();
 export const lambdaHandler = endpoint(
   rt.verify,
   specs['create-guardian'],
-  ({ body }) => createGuardian(rt, body),
+  ({ body, idempotency }) => createGuardian(rt, body, idempotency),
+  { idempotency: rt.idempotency },
 );
 export const handler = wrap(lambdaHandler);

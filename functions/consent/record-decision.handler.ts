@@ -8,6 +8,7 @@ const rt = getRuntime();
 export const lambdaHandler = endpoint(
   rt.verify,
   specs['record-decision'],
-  ({ principal, params, body, requestId }) => recordDecision(rt, principal, requestId, params.childId, body),
+  ({ principal, params, body, requestId, idempotency }) => recordDecision(rt, principal, requestId, params.childId, body, idempotency),
+  { idempotency: rt.idempotency },
 );
 export const handler = wrap(lambdaHandler);

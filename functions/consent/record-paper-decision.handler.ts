@@ -8,6 +8,7 @@ const rt = getRuntime();
 export const lambdaHandler = endpoint(
   rt.verify,
   specs['record-paper-decision'],
-  ({ principal, params, body, requestId }) => recordPaperDecision(rt, principal, requestId, params.childId, body),
+  ({ principal, params, body, requestId, idempotency }) => recordPaperDecision(rt, principal, requestId, params.childId, body, idempotency),
+  { idempotency: rt.idempotency },
 );
 export const handler = wrap(lambdaHandler);

@@ -6,6 +6,6 @@ export const specs = {
   'get-consents': defineSpec({ roles: ['guardian', 'child', 'staff', 'admin'], params: childParams, query: consentsQuery }),
   'get-ledger': defineSpec({ roles: ['guardian', 'child', 'admin'], params: childParams, query: ledgerQuery }),
   'list-my-children': defineSpec({ roles: ['guardian', 'child'] }),
-  'record-decision': defineSpec({ roles: ['guardian', 'child'], params: childParams, body: decisionBody }),
-  'record-paper-decision': defineSpec({ roles: ['staff', 'admin'], params: childParams, body: paperDecisionBody }),
+  'record-decision': defineSpec({ roles: ['guardian', 'child'], params: childParams, body: decisionBody, idempotent: 'record-decision' }),
+  'record-paper-decision': defineSpec({ roles: ['staff', 'admin'], params: childParams, body: paperDecisionBody, idempotent: 'record-paper-decision' }),
 };

@@ -9,6 +9,7 @@ import { PROBLEM_CODES } from './codes';
 import { OPERATIONS, type Operation } from './operations';
 import { problem } from './responses';
 import { childExportV1 } from '../rights/export-format';
+import { IDEMPOTENCY_HEADER } from '../shared/idempotency';
 
 type Json = Record<string, unknown>;
 
@@ -36,6 +37,18 @@ function parameters(op: Operation): Json[] {
       });
     }
   }
+  if (op.spec.idempotent) {
+    out.push({
+      name: IDEMPOTENCY_HEADER,
+      in: 'header',
+      required: false,
+      description:
+        'Makes a retry safe: the same key with the same body gives the first answer again (with the header `Idempotent-Replayed: true`) ' +
+        'and nothing is done twice, also when both arrive at once; the same key with another body answers 409 `idempotency_key_reused`. ' +
+        'Keys belong to the caller and are kept at least 24 hours. Without the header every request acts.',
+      schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,100}$' },
+    });
+  }
   return out;
 }
 
@@ -58,7 +71,8 @@ export function errorCodes(op: Operation): Map<number, string[]> {
   codes.set(401, ['unauthorized']);
   codes.set(403, ['forbidden', 'role_required', ...(op.errors[403] ?? [])]);
   if (op.errors[404]) codes.set(404, op.errors[404]);
-  if (op.errors[409]) codes.set(409, op.errors[409]);
+  const conflicts = [...(op.errors[409] ?? []), ...(op.spec.idempotent ? ['idempotency_key_reused'] : [])];
+  if (conflicts.length) codes.set(409, conflicts);
   if (op.spec.body) codes.set(413, ['body_too_large']);
   codes.set(500, ['internal_error']);
   if (op.errors[503]) codes.set(503, op.errors[503]);

@@ -149,14 +149,14 @@ export const OPERATIONS: Record<string, Operation> = {
     spec: s(consent['record-decision']),
     summary: 'A guardian with parental authority, or the child, grants or withdraws consent for a purpose',
     success: [created(r.decisionRecorded, 'The event and the consents after it', { event: eventExample, consents: verdictExample })],
-    errors: { 400: INVALID, 403: ['no_parental_authority'], 404: ['child_not_found'], 409: ['notice_outdated', 'concurrent_update'] },
+    errors: { 400: INVALID, 403: ['no_parental_authority', 'too_young_to_decide'], 404: ['child_not_found'], 409: ['notice_outdated', 'concurrent_update'] },
     requestExample: { purpose: 'publication', decision: 'granted', noticeVersion: '2026-09' },
   },
   'consent/record-paper-decision': {
     spec: s(consent['record-paper-decision']),
     summary: 'Staff or the admin enter a signed paper form; it counts from the moment it is recorded',
     success: [created(r.decisionRecorded, 'The event and the consents after it', { event: { ...eventExample, recordedBy: { userId: 'staff-femke', role: 'staff', channel: 'paper_form', formReference: 'FORM-2026-014', signedOn: '2026-09-12' } }, consents: verdictExample })],
-    errors: { 400: INVALID, 404: ['child_not_found'], 409: ['signer_not_linked', 'signer_without_authority', 'concurrent_update', 'child_being_erased'] },
+    errors: { 400: INVALID, 404: ['child_not_found'], 409: ['signer_not_linked', 'signer_without_authority', 'signer_too_young', 'concurrent_update', 'child_being_erased'] },
     requestExample: { purpose: 'coaching_video', decision: 'granted', noticeVersion: '2026-09', signer: { kind: 'guardian', guardianId: 'guardian-anna' }, formReference: 'FORM-2026-014', signedOn: '2026-09-12' },
   },
   'admin/create-group': {
@@ -213,7 +213,7 @@ export const OPERATIONS: Record<string, Operation> = {
     spec: s(admin['end-enrolment']),
     summary: 'End the enrolment: no effective consent from `endDate` on',
     success: [ok(r.child, 'The child', { ...childExample, status: 'ended', endDate: '2027-07-31', safeguarding: false })],
-    errors: { 400: INVALID, 404: ['child_not_found'], 409: ['child_being_erased'] },
+    errors: { 400: INVALID, 404: ['child_not_found'], 409: ['concurrent_update', 'child_being_erased'] },
     requestExample: { endDate: '2027-07-31' },
   },
   'admin/link-guardian': {
@@ -227,7 +227,7 @@ export const OPERATIONS: Record<string, Operation> = {
     spec: s(admin['unlink-guardian']),
     summary: 'Unlink a guardian from a child',
     success: [noContent('Unlinked')],
-    errors: { 400: INVALID, 404: ['child_not_found', 'guardian_link_not_found'], 409: ['child_being_erased'] },
+    errors: { 400: INVALID, 404: ['child_not_found', 'guardian_link_not_found'], 409: ['concurrent_update', 'child_being_erased'] },
   },
   'media/roster': {
     spec: s(media['roster']),
@@ -243,7 +243,7 @@ export const OPERATIONS: Record<string, Operation> = {
       ok(r.uploadCreated, 'A retry: the item (and a fresh URL while it is pending)'),
       created(r.uploadCreated, 'The pending item and the pre-signed PUT', { item: { ...mediaExample, status: 'pending', completedAt: undefined, locationRemoved: undefined }, upload: { method: 'PUT', url: 'https://bucket.s3.eu-central-1.amazonaws.com/uploads/5b0d…?X-Amz-Signature=…', headers: { 'content-type': 'image/jpeg', 'content-length': '482113' }, expiresAt: '2026-09-15T08:36:00.000Z' } }),
     ],
-    errors: { 400: INVALID, 404: ['group_not_found'], 409: ['client_reference_reused', 'child_not_in_group', 'consent_missing'] },
+    errors: { 400: INVALID, 404: ['group_not_found'], 409: ['client_reference_reused', 'child_not_in_group', 'consent_missing', 'concurrent_update'] },
     requestExample: { clientReference: 'tablet-1-0001', kind: 'photo', contentType: 'image/jpeg', size: 482113, recordedAt: '2026-09-15T08:30:00Z', groupId: 'zonnebloem', childIds: ['child-sam'], purposes: ['parent_information'] },
   },
   'media/get-media': {
@@ -259,7 +259,7 @@ export const OPERATIONS: Record<string, Operation> = {
     errors: {
       400: INVALID,
       404: ['media_not_found'],
-      409: ['upload_missing', 'size_mismatch', 'content_type_mismatch', 'content_mismatch', 'consent_missing', 'already_completed'],
+      409: ['upload_missing', 'size_mismatch', 'content_type_mismatch', 'content_mismatch', 'consent_missing', 'already_completed', 'concurrent_update'],
     },
   },
   'media/delete-media': {
@@ -302,7 +302,7 @@ export const OPERATIONS: Record<string, Operation> = {
     spec: s(usage['publish']),
     summary: 'Publish an item to a channel (final)',
     success: [created(r.publication, 'The publication', publicationExample)],
-    errors: { 400: INVALID, 404: ['media_not_found'], 409: ['not_publishable'] },
+    errors: { 400: INVALID, 404: ['media_not_found'], 409: ['not_publishable', 'concurrent_update'] },
     requestExample: { channel: 'website', reference: 'https://example.org/nieuws/zomerfeest' },
   },
   'usage/list-takedowns': {

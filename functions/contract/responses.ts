@@ -178,8 +178,10 @@ export const downloadUrl = z.looseObject({ mediaId: z.string(), purpose, url: z.
 export const publicationCheck = z.looseObject({
   mediaId: z.string(),
   publishable: z.boolean(),
-  reasons: z.array(z.string()).meta({ description: 'not_available, not_recorded_for_publication, retained_after_withdrawal' }),
-  blockers: z.array(blocker.extend({ reasons: z.array(z.string()) })),
+  reasons: z.array(z.string()).meta({ description: 'not_available, not_recorded_for_publication, retention_ended (its publication purpose ended, whether or not the sweep has run), retained_after_withdrawal' }),
+  blockers: z
+    .array(blocker.extend({ reasons: z.array(z.string()) }))
+    .meta({ description: 'Per depicted child: its consent reasons, or child_not_found, being_erased, withdrawn_since_recording (a withdrawal took this purpose from the footage; a later grant does not bring it back)' }),
 });
 export const publication = z.looseObject({
   publicationId: z.string(),
@@ -212,7 +214,9 @@ export const dataSubjectRequest = z.looseObject({
   status: z.enum(['open', 'fulfilled', 'declined']),
   receivedAt: instant,
   recordedAt: instant,
-  requestedBy: z.looseObject({ userId: z.string(), role: z.string() }),
+  requestedBy: z
+    .looseObject({ userId: z.string().optional(), role: z.string() })
+    .meta({ description: "Who asked: to a family, someone outside the family (the admin who recorded a letter) by role only; likewise `fulfilledBy` and `declinedBy` are left out for families unless they name one of the family" }),
   channel: z.enum(['app', 'recorded_by_admin']),
   dueDate: date.meta({ description: 'Four weeks after `receivedAt`' }),
   overdue: z.boolean(),

@@ -11,9 +11,10 @@ const amsterdamDateFormat = new Intl.DateTimeFormat('en-CA', {
   day: '2-digit',
 });
 
-/** The calendar date in Amsterdam at instant `at`. */
+/** The calendar date in Amsterdam at instant `at` (`YYYY-MM-DD`, also for years before 1000). */
 export function amsterdamDate(at: Date): string {
-  return amsterdamDateFormat.format(at);
+  const parts = Object.fromEntries(amsterdamDateFormat.formatToParts(at).map((p) => [p.type, p.value]));
+  return `${String(parts.year).padStart(4, '0')}-${parts.month}-${parts.day}`;
 }
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;

@@ -1,8 +1,13 @@
 /**
- * The consent rules of SPEC sections 2 and 3, in one pure module: no I/O, no clock.
- * Every caller (the consent API, the upload gate, the feeds, the sweep) asks here.
+ * The consent rules of SPEC sections 2 and 3, in one pure module: no I/O, no clock. Who decides
+ * follows from the child's age in Amsterdam and the organisation's age policy; a decision counts
+ * only while its actor counts and only if the actor counted when it was made; the facts (guardian
+ * links and authority, the safeguarding flag, enrolment) are those of the evaluated instant.
+ * Services do not call this module directly: they use the rules bound to the organisation's
+ * settings (`rules.ts`).
  */
 import { ageOn, amsterdamDate } from './calendar';
+import { factsAt, type FactsHistory } from './facts';
 import { PURPOSES, type AgePolicy, type Decision, type Purpose } from './purposes';
 
 export type ActorRef = { kind: 'guardian'; guardianId: string } | { kind: 'child' };
@@ -51,11 +56,24 @@ export interface LatestDecision {
   eventId: string;
 }
 
-/** Latest decision per actor per purpose: the projection of the ledger. */
-export type Projection = Record<Purpose, Partial<Record<ActorKey, LatestDecision>>>;
+export type DecisionsByActor = Record<Purpose, Partial<Record<ActorKey, LatestDecision>>>;
+
+/**
+ * The projection of the ledger, kept on the child: per purpose and actor the latest decision
+ * (`latest`, shown as on record) and the latest decision made while the actor counted
+ * (`counting`, what the rules use), and per purpose the instant of the latest withdrawal that
+ * counted (`withdrawnAt`): footage recorded before it has lost that purpose for good (SPEC 5).
+ */
+export interface Projection {
+  latest: DecisionsByActor;
+  counting: DecisionsByActor;
+  withdrawnAt: Partial<Record<Purpose, string>>;
+}
+
+const emptyByActor = (): DecisionsByActor => ({ parent_information: {}, coaching_video: {}, publication: {} });
 
 export function emptyProjection(): Projection {
-  return { parent_information: {}, coaching_video: {}, publication: {} };
+  return { latest: emptyByActor(), counting: emptyByActor(), withdrawnAt: {} };
 }
 
 /** Ledger order: by instant, then by event id. Arrival order never matters. */
@@ -67,44 +85,41 @@ export function compareLedgerOrder(a: { at: string; eventId: string }, b: { at: 
   return a.eventId < b.eventId ? -1 : 1;
 }
 
-/** True when `event` is later in the ledger than the projected latest decision it would replace. */
-export function supersedes(event: ConsentEvent, current: LatestDecision | undefined): boolean {
+/** True when `event` is later in the ledger than the projected decision it would replace. */
+export function supersedes(event: { at: string; eventId: string }, current: LatestDecision | undefined): boolean {
   return current === undefined || compareLedgerOrder(event, current) > 0;
 }
 
-/** The projection after one more event; events may arrive in any order. */
-export function applyEvent(projection: Projection, event: ConsentEvent): Projection {
+function put(byActor: DecisionsByActor, event: ConsentEvent): DecisionsByActor {
   const key = actorKey(event.actor);
-  const forPurpose = projection[event.purpose];
-  if (!supersedes(event, forPurpose[key])) return projection;
+  if (!supersedes(event, byActor[event.purpose][key])) return byActor;
+  return { ...byActor, [event.purpose]: { ...byActor[event.purpose], [key]: { decision: event.decision, at: event.at, eventId: event.eventId } } };
+}
+
+/**
+ * The projection after one more event, which counted when it was made or not; events may arrive
+ * in any order and twice.
+ */
+export function applyEvent(projection: Projection, event: ConsentEvent, counted: boolean): Projection {
+  const withdrawnAt = projection.withdrawnAt[event.purpose];
+  const laterWithdrawal = counted && event.decision === 'withdrawn' && (withdrawnAt === undefined || Date.parse(event.at) > Date.parse(withdrawnAt));
   return {
-    ...projection,
-    [event.purpose]: { ...forPurpose, [key]: { decision: event.decision, at: event.at, eventId: event.eventId } },
+    latest: put(projection.latest, event),
+    counting: counted ? put(projection.counting, event) : projection.counting,
+    withdrawnAt: laterWithdrawal ? { ...projection.withdrawnAt, [event.purpose]: event.at } : projection.withdrawnAt,
   };
 }
 
-/** Replays the ledger; with `until`, events after that instant are ignored. */
-export function project(events: readonly ConsentEvent[], until?: Date): Projection {
+/** Replays the ledger; with `until`, events after that instant are left out. */
+export function project(events: readonly ConsentEvent[], counted: (event: ConsentEvent) => boolean, until?: Date): Projection {
   const limit = until?.getTime();
-  return events.reduce(
-    (p, e) => (limit === undefined || Date.parse(e.at) <= limit ? applyEvent(p, e) : p),
-    emptyProjection(),
-  );
-}
-
-export interface GuardianLinkFacts {
-  guardianId: string;
-  parentalAuthority: boolean;
+  return events.reduce((p, e) => (limit === undefined || Date.parse(e.at) <= limit ? applyEvent(p, e, counted(e)) : p), emptyProjection());
 }
 
 /** What the rules need to know about a child besides the ledger. */
-export interface ChildFacts {
+export interface ConsentSubject {
   birthDate: string;
-  status: 'active' | 'ended';
-  /** First day on which the child no longer belongs to the organisation. */
-  endDate?: string;
-  safeguarding: boolean;
-  guardians: readonly GuardianLinkFacts[];
+  history: FactsHistory;
 }
 
 export type AgeBand = 'under_12' | '12_to_15' | '16_plus';
@@ -125,7 +140,7 @@ export type Reason =
 export interface ActorDecision {
   actor: ActorKey;
   decision: Decision | null;
-  /** Whether this actor's decision counts at the evaluated instant. */
+  /** Whether this decision counts at the evaluated instant. */
   counts: boolean;
 }
 
@@ -133,9 +148,13 @@ export interface PurposeVerdict {
   purpose: Purpose;
   effective: boolean;
   reasons: Reason[];
-  /** Every actor whose decision counts now, with their latest decision (null: not decided). */
+  /** Every actor whose decision counts at the instant, with their latest counting decision (null: none). */
   deciders: ActorDecision[];
-  /** Decisions on record that do not count (a guardian of a 16-year-old, a guardian without authority). */
+  /**
+   * Decisions on record that do not count: by someone who does not count at the instant (a
+   * guardian of a 16-year-old, a guardian without authority), or made while the actor did not
+   * count (a child's account before it could decide).
+   */
   ignored: ActorDecision[];
 }
 
@@ -147,38 +166,84 @@ export interface ConsentVerdict {
   purposes: Record<Purpose, PurposeVerdict>;
 }
 
+/** From this age the child alone decides, sees its own feed and exercises its own rights (UAVG art. 5). */
+export const CHILD_ALONE_FROM_AGE = 16;
+
+/** The age from which a child's own decision counts: 12 in youth care (Jeugdwet), 16 under the UAVG alone. */
+export function childDecidesFromAge(policy: AgePolicy): number {
+  return policy === 'youth-care' ? 12 : CHILD_ALONE_FROM_AGE;
+}
+
+/** Completed years at instant `at`, by the calendar date in Amsterdam. */
+export function ageAt(birthDate: string, at: Date): number {
+  return ageOn(birthDate, amsterdamDate(at));
+}
+
 export function ageBand(age: number): AgeBand {
   if (age < 12) return 'under_12';
-  if (age < 16) return '12_to_15';
+  if (age < CHILD_ALONE_FROM_AGE) return '12_to_15';
   return '16_plus';
 }
 
 /** Who decides at a given age under a policy (SPEC section 2). */
 export function whoDecides(age: number, policy: AgePolicy): { guardians: boolean; child: boolean } {
-  return { guardians: age < 16, child: age >= (policy === 'youth-care' ? 12 : 16) };
+  return { guardians: age < CHILD_ALONE_FROM_AGE, child: age >= childDecidesFromAge(policy) };
 }
 
-export function hasEnded(child: Pick<ChildFacts, 'status' | 'endDate'>, on: string): boolean {
-  if (child.status !== 'ended') return false;
-  return child.endDate === undefined || on >= child.endDate;
+/** Whether `actor` counted at `at`: the child from its deciding age, a guardian with parental authority then, under 16. */
+export function actorCounts(subject: ConsentSubject, actor: ActorRef, at: Date, policy: AgePolicy): boolean {
+  const who = whoDecides(ageAt(subject.birthDate, at), policy);
+  if (actor.kind === 'child') return who.child;
+  return who.guardians && factsAt(subject.history, at).guardians.some((g) => g.guardianId === actor.guardianId && g.parentalAuthority);
+}
+
+/** Whether a decision counted when it was made: its actor counted at its instant. */
+export function countedWhenMade(subject: ConsentSubject, event: ConsentEvent, policy: AgePolicy): boolean {
+  return actorCounts(subject, event.actor, new Date(event.at), policy);
 }
 
 /**
- * Effective consent per purpose at instant `at`, from the projected latest decisions.
- * The rules, in order: who counts follows from the age in Amsterdam at `at` and the policy;
- * no decision is no consent; any counting withdrawal blocks; the safeguarding flag and an
- * ended enrolment block every use whatever the decisions.
+ * A projection as stored before it kept counting decisions (only the latest decision per actor):
+ * completed from the facts. Exact for every state the API can reach: a child's decisions come in
+ * the order of its age, and once a guardian's decision stops counting (the child is 16) no
+ * guardian counts again, so the latest counting decision is the latest one or none.
  */
-export function evaluateConsent(child: ChildFacts, projection: Projection, at: Date, policy: AgePolicy): ConsentVerdict {
-  const today = amsterdamDate(at);
-  const age = ageOn(child.birthDate, today);
+export function completeProjection(latest: DecisionsByActor, subject: ConsentSubject, policy: AgePolicy): Projection {
+  let projection: Projection = { latest, counting: emptyByActor(), withdrawnAt: {} };
+  for (const purpose of PURPOSES) {
+    for (const [key, d] of Object.entries(latest[purpose]) as [ActorKey, LatestDecision | undefined][]) {
+      if (!d) continue;
+      const event = { eventId: d.eventId, at: d.at, purpose, decision: d.decision, actor: actorFromKey(key) } as const;
+      if (!actorCounts(subject, event.actor, new Date(d.at), policy)) continue;
+      projection = {
+        ...projection,
+        counting: { ...projection.counting, [purpose]: { ...projection.counting[purpose], [key]: d } },
+        withdrawnAt:
+          d.decision === 'withdrawn' && (projection.withdrawnAt[purpose] === undefined || d.at > projection.withdrawnAt[purpose]!)
+            ? { ...projection.withdrawnAt, [purpose]: d.at }
+            : projection.withdrawnAt,
+      };
+    }
+  }
+  return projection;
+}
+
+/**
+ * Effective consent per purpose at instant `at`, from a projection holding every decision up to
+ * `at`. The rules, in order: who counts follows from the age in Amsterdam at `at`, the policy and
+ * the guardians' authority then; each actor's latest counting decision is theirs; no decision is
+ * no consent; any counting withdrawal blocks; the safeguarding flag and an ended enrolment block
+ * every use whatever the decisions.
+ */
+export function evaluateConsent(subject: ConsentSubject, projection: Projection, at: Date, policy: AgePolicy): ConsentVerdict {
+  const age = ageAt(subject.birthDate, at);
   const who = whoDecides(age, policy);
-  const ended = hasEnded(child, today);
-  const authority = child.guardians.filter((g) => g.parentalAuthority);
+  const facts = factsAt(subject.history, at);
+  const authority = facts.guardians.filter((g) => g.parentalAuthority);
 
   const purposes = {} as Record<Purpose, PurposeVerdict>;
   for (const purpose of PURPOSES) {
-    const latest = projection[purpose];
+    const counting = projection.counting[purpose];
     const reasons: Reason[] = [];
     const deciders: ActorDecision[] = [];
 
@@ -187,7 +252,7 @@ export function evaluateConsent(child: ChildFacts, projection: Projection, at: D
       let anyGrant = false;
       for (const g of authority) {
         const key: ActorKey = `guardian:${g.guardianId}`;
-        const decision = latest[key]?.decision ?? null;
+        const decision = counting[key]?.decision ?? null;
         deciders.push({ actor: key, decision, counts: true });
         if (decision === 'withdrawn') reasons.push(`withdrawn_by:${key}`);
         if (decision === 'granted') anyGrant = true;
@@ -195,17 +260,18 @@ export function evaluateConsent(child: ChildFacts, projection: Projection, at: D
       if (authority.length > 0 && !anyGrant) reasons.push('needs:guardian');
     }
     if (who.child) {
-      const decision = latest.child?.decision ?? null;
+      const decision = counting.child?.decision ?? null;
       deciders.push({ actor: 'child', decision, counts: true });
       if (decision === 'withdrawn') reasons.push('withdrawn_by:child');
       if (decision === null) reasons.push('needs:child');
     }
-    if (child.safeguarding) reasons.push('safeguarding');
-    if (ended) reasons.push('ended');
+    if (facts.safeguarding) reasons.push('safeguarding');
+    if (!facts.enrolled) reasons.push('ended');
 
     const counted = new Set(deciders.map((d) => d.actor));
-    const ignored = (Object.entries(latest) as [ActorKey, LatestDecision | undefined][])
-      .filter((entry): entry is [ActorKey, LatestDecision] => entry[1] !== undefined && !counted.has(entry[0]))
+    const ignored = (Object.entries(projection.latest[purpose]) as [ActorKey, LatestDecision | undefined][])
+      .filter((entry): entry is [ActorKey, LatestDecision] => entry[1] !== undefined)
+      .filter(([actor, d]) => !counted.has(actor) || counting[actor]?.eventId !== d.eventId)
       .map(([actor, d]) => ({ actor, decision: d.decision, counts: false }))
       .sort((a, b) => (a.actor < b.actor ? -1 : a.actor > b.actor ? 1 : 0));
 
@@ -214,14 +280,50 @@ export function evaluateConsent(child: ChildFacts, projection: Projection, at: D
   return { evaluatedAt: at.toISOString(), age, ageBand: ageBand(age), policy, purposes };
 }
 
-/** The state at any past or present instant from the full ledger ("was consent effective at t?"). */
-export function evaluateConsentAt(
-  child: ChildFacts,
-  ledger: readonly ConsentEvent[],
+/** The state at any past or present instant from the ledger ("was consent effective at t?"), with the facts of then. */
+export function evaluateConsentAt(subject: ConsentSubject, ledger: readonly ConsentEvent[], at: Date, policy: AgePolicy): ConsentVerdict {
+  return evaluateConsent(subject, project(ledger, (e) => countedWhenMade(subject, e, policy), at), at, policy);
+}
+
+/**
+ * True when no decision for `purposes` entered the ledger after `at`: the projection then equals
+ * the projection at `at` for those purposes, and the ledger need not be read.
+ */
+export function projectionSettledAt(projection: Projection, purposes: readonly Purpose[], at: Date): boolean {
+  const limit = at.getTime();
+  return purposes.every((p) => Object.values(projection.latest[p]).every((d) => d === undefined || Date.parse(d.at) <= limit));
+}
+
+/**
+ * True when `event` is a withdrawal by an actor who counted when it was made: the trigger for
+ * removing the purpose from the child's footage (SPEC section 5). A withdrawal by someone who does
+ * not count (a guardian of a 16-year-old) changes nothing.
+ */
+export function isCountingWithdrawal(subject: ConsentSubject, event: ConsentEvent, policy: AgePolicy): boolean {
+  return event.decision === 'withdrawn' && countedWhenMade(subject, event, policy);
+}
+
+/** Why an actor may not decide: not linked, linked without authority, or a child below its deciding age. */
+export type DecideRefusal = 'not_linked' | 'no_parental_authority' | 'too_young';
+
+/**
+ * May `actor` decide at `at`? A guardian must be linked with parental authority; the child decides
+ * from its deciding age. A guardian's decision for a child of 16 or more is recorded but does not
+ * count (SPEC example 3); `counts` says whether the decision will.
+ */
+export function mayDecide(
+  subject: ConsentSubject,
+  actor: ActorRef,
   at: Date,
   policy: AgePolicy,
-): ConsentVerdict {
-  return evaluateConsent(child, project(ledger, at), at, policy);
+): { allowed: true; counts: boolean } | { allowed: false; refusal: DecideRefusal; decidesFromAge?: number } {
+  if (actor.kind === 'child') {
+    return actorCounts(subject, actor, at, policy) ? { allowed: true, counts: true } : { allowed: false, refusal: 'too_young', decidesFromAge: childDecidesFromAge(policy) };
+  }
+  const link = factsAt(subject.history, at).guardians.find((g) => g.guardianId === actor.guardianId);
+  if (!link) return { allowed: false, refusal: 'not_linked' };
+  if (!link.parentalAuthority) return { allowed: false, refusal: 'no_parental_authority' };
+  return { allowed: true, counts: actorCounts(subject, actor, at, policy) };
 }
 
 export interface Blocker {
@@ -237,22 +339,18 @@ export function blockers(verdict: ConsentVerdict, wanted: readonly Purpose[]): B
     .map((v) => ({ purpose: v.purpose, reasons: v.reasons }));
 }
 
-/**
- * True when no decision for `purposes` entered the ledger after `at`: the projection then equals
- * the projection at `at` for those purposes, and the ledger need not be read.
- */
-export function projectionSettledAt(projection: Projection, purposes: readonly Purpose[], at: Date): boolean {
-  const limit = at.getTime();
-  return purposes.every((p) => Object.values(projection[p]).every((d) => d === undefined || Date.parse(d.at) <= limit));
-}
+/** Why someone may not exercise the child's rights (access, erasure requests, exports). */
+export type RightsRefusal = 'not_linked' | 'no_parental_authority' | 'rights_with_child' | 'rights_from_16';
 
 /**
- * True when `event` is a withdrawal by an actor whose decision counted when it was made: the
- * trigger for removing the purpose from the child's footage (SPEC section 5). A withdrawal by
- * someone who does not count (a guardian of a 16-year-old) changes nothing.
+ * Who exercises a child's rights (UAVG art. 5): a guardian with parental authority while the child
+ * is under 16, the child itself from 16.
  */
-export function isCountingWithdrawal(child: ChildFacts, event: ConsentEvent, policy: AgePolicy): boolean {
-  if (event.decision !== 'withdrawn') return false;
-  const verdict = evaluateConsent(child, emptyProjection(), new Date(event.at), policy);
-  return verdict.purposes[event.purpose].deciders.some((d) => d.actor === actorKey(event.actor));
+export function mayExerciseRights(subject: ConsentSubject, actor: ActorRef, at: Date): { allowed: true } | { allowed: false; refusal: RightsRefusal } {
+  const alone = ageAt(subject.birthDate, at) >= CHILD_ALONE_FROM_AGE;
+  if (actor.kind === 'child') return alone ? { allowed: true } : { allowed: false, refusal: 'rights_from_16' };
+  const link = factsAt(subject.history, at).guardians.find((g) => g.guardianId === actor.guardianId);
+  if (!link) return { allowed: false, refusal: 'not_linked' };
+  if (!link.parentalAuthority) return { allowed: false, refusal: 'no_parental_authority' };
+  return alone ? { allowed: false, refusal: 'rights_with_child' } : { allowed: true };
 }

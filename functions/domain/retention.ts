@@ -36,6 +36,26 @@ export function expiredPurposes(dates: Partial<Record<Purpose, string>>, now: Da
   return (Object.entries(dates) as [Purpose, string][]).filter(([, d]) => d <= today).map(([p]) => p);
 }
 
+/**
+ * The first day an item may no longer be used for `purpose`: its recorded deletion date, and
+ * never later than the three-year ceiling from its recording, whatever was stored.
+ */
+export function purposeEndDate(item: { recordedAt: string; deletionDates: Partial<Record<Purpose, string>> }, purpose: Purpose): string {
+  const ceiling = addYears(amsterdamDate(new Date(item.recordedAt)), MAX_RETENTION_YEARS);
+  const stored = item.deletionDates[purpose];
+  return stored !== undefined && stored < ceiling ? stored : ceiling;
+}
+
+/** True from 00:00 Amsterdam on the purpose's end date (`today` is an Amsterdam date). */
+export function purposeEnded(item: { recordedAt: string; deletionDates: Partial<Record<Purpose, string>> }, purpose: Purpose, today: string): boolean {
+  return purposeEndDate(item, purpose) <= today;
+}
+
+/** An upload that has not completed is cleaned up from the day after it was created (SPEC 6: within a day). */
+export function pendingCleanupDate(createdAt: Date): string {
+  return amsterdamDate(new Date(createdAt.getTime() + 24 * 60 * 60 * 1000));
+}
+
 /** The next day the sweep must look at an item: when the first of its remaining purposes ends. */
 export function nextSweepDate(dates: Partial<Record<Purpose, string>>, purposes: readonly Purpose[]): string | undefined {
   const remaining = purposes.map((p) => dates[p]).filter((d): d is string => typeof d === 'string');
@@ -47,7 +67,10 @@ export type SweepPlan =
   | { action: 'drop_purposes'; expired: Purpose[]; remaining: Purpose[] }
   | { action: 'keep' };
 
-/** An upload is given this long to complete before the sweep removes it. */
+/**
+ * An upload is given at least this long to complete before the sweep removes it, on or after its
+ * clean-up day: an upload started just before midnight is not removed by the sweep that follows.
+ */
 export const PENDING_GRACE_MS = 60 * 60 * 1000;
 
 /**
@@ -58,6 +81,7 @@ export function planSweep(
   item: {
     status: 'pending' | 'available' | 'refused';
     createdAt: string;
+    recordedAt: string;
     purposes: readonly Purpose[];
     deletionDates: Partial<Record<Purpose, string>>;
     deletionReason?: string;
@@ -66,10 +90,12 @@ export function planSweep(
 ): SweepPlan {
   if (item.status === 'refused') return { action: 'delete', reason: 'incomplete_upload' };
   if (item.status === 'pending') {
-    return now.getTime() - Date.parse(item.createdAt) >= PENDING_GRACE_MS ? { action: 'delete', reason: 'incomplete_upload' } : { action: 'keep' };
+    const due = pendingCleanupDate(new Date(item.createdAt)) <= amsterdamDate(now) && now.getTime() - Date.parse(item.createdAt) >= PENDING_GRACE_MS;
+    return due ? { action: 'delete', reason: 'incomplete_upload' } : { action: 'keep' };
   }
   if (item.purposes.length === 0) return { action: 'delete', reason: item.deletionReason === 'retention' ? 'retention' : 'withdrawn' };
-  const expired = expiredPurposes(Object.fromEntries(item.purposes.map((p) => [p, item.deletionDates[p]])), now);
+  const today = amsterdamDate(now);
+  const expired = item.purposes.filter((p) => purposeEnded(item, p, today));
   if (expired.length === 0) return { action: 'keep' };
   const remaining = item.purposes.filter((p) => !expired.includes(p));
   return remaining.length === 0 ? { action: 'delete', reason: 'retention' } : { action: 'drop_purposes', expired, remaining };

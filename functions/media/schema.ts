@@ -15,8 +15,12 @@ export type AllowedContentType = keyof typeof CONTENT_TYPES;
 /** Photos are read whole on completion (to remove location data): keep them small enough for that. */
 export const MAX_SIZE = { photo: 30 * 1024 * 1024, video: 2 * 1024 * 1024 * 1024 } as const;
 
-/** At most this many depicted children: the create transaction writes one link per child. */
-export const MAX_DEPICTED = 50;
+/**
+ * At most this many depicted children: the create transaction writes, per child, a depiction link
+ * and the binding to the child as read (two of DynamoDB's 100 actions), besides the item, the
+ * client reference and the audit entry.
+ */
+export const MAX_DEPICTED = 48;
 
 const unique = <T>(xs: T[]) => new Set(xs).size === xs.length;
 

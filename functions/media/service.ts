@@ -1,31 +1,28 @@
 /**
  * Staff tablets: the consent roster of a group, and the upload pipeline that never stores footage
- * without consent. Every consent question goes to the rules in `functions/domain`.
+ * without consent. Every consent question goes to the rules in `functions/domain` (the gate), and
+ * every lasting step (the pending item, its completion) is bound to the depicted children as read.
  */
 import { createHash } from 'node:crypto';
-import { amsterdamDate } from '../domain/calendar';
-import { evaluateConsent, evaluateConsentAt, projectionSettledAt, type ConsentVerdict } from '../domain/consent';
-import type { Purpose } from '../domain/purposes';
-import { deletionDates, dueDate, expiredPurposes } from '../domain/retention';
-import { useBlockers, type DepictedChildConsent, type UseBlocker } from '../domain/use';
+import type { UseBlocker, UseVerdict } from '../domain/gate';
 import type { Principal } from '../shared/auth';
 import { uploadKey, mediaKey } from '../shared/bucket-layout';
 import { auditEntry, callerContext, type AuditContext } from '../shared/audit';
+import { DepictedChildren } from '../shared/depicted';
 import { deleteMediaItem } from '../shared/media-deletion';
 import { ConflictError, ForbiddenError, HttpError, NotFoundError, ValidationError } from '../shared/errors';
 import { logger } from '../shared/logger';
-import { childFacts, type ChildRecord } from '../shared/repositories/children';
 import type { MediaItem, Refusal } from '../shared/repositories/media';
+import { STALE, retryOnStale } from '../shared/retry';
 import type { Runtime } from '../shared/runtime';
+import { amsterdamDate } from '../domain/calendar';
 import { stripLocation } from './metadata';
 import { SNIFF_BYTES, sniffContentType } from './sniff';
 import type { CreateMediaBody } from './schema';
 
-/** Tablet clocks drift; a recording a few minutes "in the future" is not an error. */
-export const CLOCK_SKEW_MS = 5 * 60 * 1000;
-
 const mediaNotFound = () => new NotFoundError('media_not_found', 'No such media item');
 const groupNotFound = () => new NotFoundError('group_not_found', 'No such group');
+const changedMeanwhile = () => new ConflictError('concurrent_update', 'A depicted child or the item changed at the same time; retry');
 
 /** The item as the apps see it: no internal keys or hashes. */
 export function mediaView(item: MediaItem) {
@@ -76,7 +73,7 @@ export async function groupRoster(rt: Runtime, principal: Principal, groupId: st
     evaluatedAt: now.toISOString(),
     children: children
       .map((child) => {
-        const verdict = evaluateConsent(childFacts(child), child.consent, now, rt.config.AGE_POLICY);
+        const verdict = rt.rules.consentNow(child, now);
         return {
           childId: child.childId,
           displayName: child.displayName,
@@ -97,13 +94,6 @@ export async function groupRoster(rt: Runtime, principal: Principal, groupId: st
       })
       .sort((a, b) => a.displayName.localeCompare(b.displayName, 'nl')),
   };
-}
-
-/** Consent of a child at a past instant: from the projection when nothing was decided since, else from the ledger. */
-async function consentAt(rt: Runtime, child: ChildRecord, purposes: readonly Purpose[], at: Date): Promise<ConsentVerdict> {
-  const facts = childFacts(child);
-  if (projectionSettledAt(child.consent, purposes, at)) return evaluateConsent(facts, child.consent, at, rt.config.AGE_POLICY);
-  return evaluateConsentAt(facts, await rt.ledger.until(child.childId, at), at, rt.config.AGE_POLICY);
 }
 
 function consentMissing(blockers: UseBlocker[]): ConflictError {
@@ -133,75 +123,77 @@ async function existingForRetry(rt: Runtime, principal: Principal, body: CreateM
   };
 }
 
+/** Why the gate refused an upload, as the tablet is told. */
+function uploadRefusal(rt: Runtime, body: CreateMediaBody, verdict: Extract<UseVerdict, { allowed: false }>): HttpError {
+  if (verdict.reasons.includes('recorded_in_future')) return new ValidationError('recordedAt', 'must not be in the future');
+  if (verdict.reasons.includes('retention_ended')) {
+    const { deletionDates } = rt.rules.retention(new Date(body.recordedAt), body.purposes);
+    const ended = rt.rules.endedPurposes({ recordedAt: body.recordedAt, deletionDates }, body.purposes, rt.now());
+    return new ValidationError('recordedAt', `is past the retention period for ${ended.join(', ')}`);
+  }
+  // Consent first: footage of a child who was not yet in the group is first of all footage without consent then.
+  const outsideGroup = (b: UseBlocker) => b.reasons.includes('not_in_group') || b.reasons.includes('child_not_found');
+  const consent = verdict.blockers.filter((b) => !outsideGroup(b));
+  if (consent.length > 0) return consentMissing(consent);
+  const outside = [...new Set(verdict.blockers.filter(outsideGroup).map((b) => b.childId))];
+  return new ConflictError('child_not_in_group', 'Every depicted child must belong to the group', { childIds: outside });
+}
+
 /**
  * Staff create a media item and get a pre-signed upload. Steps: a retry with the same client
- * reference returns the same item with a fresh URL; otherwise check the group, the recording time
- * and retention, that every child is in the group, and consent of every child for every purpose
- * at `recordedAt` and now; only then store the pending item.
+ * reference returns the same item with a fresh URL; otherwise check the group; ask the gate
+ * whether footage recorded then, of these children, for these purposes, may be uploaded now
+ * (the recording time, retention, membership of the group when recorded, consent at `recordedAt`
+ * and now, no withdrawal since the recording); only then store the pending item, bound to the
+ * children as read (a change of one of them meanwhile: ask again).
  */
 export async function createUpload(rt: Runtime, principal: Principal, requestId: string, body: CreateMediaBody) {
   const hash = requestHash(body);
   const retry = await existingForRetry(rt, principal, body, hash);
   if (retry) return retry;
-
   await assertWorksIn(rt, principal, body.groupId);
-  const now = rt.now();
   const recordedAt = new Date(body.recordedAt);
-  if (recordedAt.getTime() > now.getTime() + CLOCK_SKEW_MS) throw new ValidationError('recordedAt', 'must not be in the future');
-  const dates = deletionDates(recordedAt, body.purposes, rt.config.RETENTION_YEARS);
-  const expired = expiredPurposes(dates, now);
-  if (expired.length > 0) throw new ValidationError('recordedAt', `is past the retention period for ${expired.join(', ')}`);
 
-  const children = await rt.children.getMany(body.childIds);
-  const outside = body.childIds.filter((id) => !children.some((c) => c.childId === id && c.groupIds.includes(body.groupId)));
-  if (outside.length > 0) {
-    throw new ConflictError('child_not_in_group', 'Every depicted child must belong to the group', { childIds: outside });
-  }
-  const consents: DepictedChildConsent[] = [];
-  for (const child of children) {
-    consents.push({
-      childId: child.childId,
-      now: evaluateConsent(childFacts(child), child.consent, now, rt.config.AGE_POLICY),
-      atRecording: await consentAt(rt, child, body.purposes, recordedAt),
-    });
-  }
-  const blockers = useBlockers(consents, body.purposes);
-  if (blockers.length > 0) throw consentMissing(blockers);
+  return retryOnStale(async () => {
+    const depicted = await new DepictedChildren(rt).load(body.childIds);
+    const now = rt.now();
+    if (recordedAt.getTime() < now.getTime()) await depicted.loadLedgersAt(recordedAt, body.purposes);
+    const mediaId = rt.newId();
+    const { deletionDates, dueDate } = rt.rules.retention(recordedAt, body.purposes);
+    const item: MediaItem = {
+      mediaId,
+      groupId: body.groupId,
+      kind: body.kind,
+      contentType: body.contentType,
+      declaredSize: body.size,
+      recordedAt: recordedAt.toISOString(),
+      uploadedBy: principal.userId,
+      childIds: body.childIds,
+      purposes: body.purposes,
+      status: 'pending',
+      uploadKey: uploadKey(mediaId),
+      clientReference: body.clientReference,
+      requestHash: hash,
+      deletionDates,
+      dueDate,
+      createdAt: now.toISOString(),
+    };
+    const verdict = rt.rules.mayUse({ kind: 'upload', purposes: body.purposes, recordedAt, groupId: body.groupId }, item, depicted.depicted, now);
+    if (!verdict.allowed) throw uploadRefusal(rt, body, verdict);
 
-  const mediaId = rt.newId();
-  const item: MediaItem = {
-    mediaId,
-    groupId: body.groupId,
-    kind: body.kind,
-    contentType: body.contentType,
-    declaredSize: body.size,
-    recordedAt: recordedAt.toISOString(),
-    uploadedBy: principal.userId,
-    childIds: body.childIds,
-    purposes: body.purposes,
-    status: 'pending',
-    uploadKey: uploadKey(mediaId),
-    clientReference: body.clientReference,
-    requestHash: hash,
-    deletionDates: dates,
-    dueDate: dueDate(dates),
-    createdAt: now.toISOString(),
-  };
-  // No copy of the item's metadata: after a deletion only the tombstone may remain (SPEC §6).
-  const audit = auditEntry(rt, callerContext(principal, requestId), 'media.upload_created', { childIds: item.childIds, mediaId });
-  if (!(await rt.media.createPending(item, pendingCleanupDate(now), audit))) {
-    // A concurrent retry with the same reference won the race: answer as that retry would.
-    const raced = await existingForRetry(rt, principal, body, hash);
-    if (raced) return raced;
-    throw new ConflictError('client_reference_reused', 'This client reference is in use');
-  }
-  logger.info('upload created', { mediaId, groupId: item.groupId, children: item.childIds.length });
-  return { status: 201, body: { item: mediaView(item), upload: await rt.store().presignUpload(item.uploadKey, item.contentType, item.declaredSize, now) } };
-}
-
-/** A pending item is cleaned up from the day after it was created (SPEC: within a day). */
-export function pendingCleanupDate(now: Date): string {
-  return amsterdamDate(new Date(now.getTime() + 24 * 60 * 60 * 1000));
+    // No copy of the item's metadata: after a deletion only the tombstone may remain (SPEC §6).
+    const audit = auditEntry(rt, callerContext(principal, requestId), 'media.upload_created', { childIds: item.childIds, mediaId });
+    const outcome = await rt.media.createPending(item, rt.rules.pendingCleanupDate(now), depicted.binds(body.childIds), audit);
+    if (outcome === 'stale') return STALE;
+    if (outcome === 'reference_taken') {
+      // A concurrent retry with the same reference won the race: answer as that retry would.
+      const raced = await existingForRetry(rt, principal, body, hash);
+      if (raced) return raced;
+      throw new ConflictError('client_reference_reused', 'This client reference is in use');
+    }
+    logger.info('upload created', { mediaId, groupId: item.groupId, children: item.childIds.length });
+    return { status: 201, body: { item: mediaView(item), upload: await rt.store().presignUpload(item.uploadKey, item.contentType, item.declaredSize, now) } };
+  }, { exhausted: changedMeanwhile });
 }
 
 async function loadForUploader(rt: Runtime, principal: Principal | 'system', mediaId: string): Promise<MediaItem> {
@@ -215,21 +207,37 @@ function refusalError(refusal: Refusal): HttpError {
   return new ConflictError(refusal.code, refusal.detail, refusal.blockers ? { blockers: refusal.blockers } : undefined);
 }
 
+/** The answer for an item that is no longer pending: available (done, by this call or another), or refused. */
+function settledAnswer(item: MediaItem): { item: ReturnType<typeof mediaView> } | undefined {
+  if (item.status === 'available') return { item: mediaView(item) };
+  if (item.status === 'refused' && item.refusal) throw refusalError(item.refusal);
+  return undefined;
+}
+
 /**
  * Completes an upload, from the tablet or from the S3 ObjectCreated event; both paths may run,
- * in any order, any number of times. Steps: check the stored object against the declaration
- * (size, content type, magic bytes) and consent now; remove location data from photos; move the
- * file under the media prefix; mark the item available; drop the upload object. A refusal deletes
- * the object and records why.
+ * in any order, any number of times, at the same time. Steps: check the stored object against the
+ * declaration (size, content type, magic bytes); ask the gate whether every purpose it keeps holds
+ * now for every depicted child; remove location data from photos and write the file under the
+ * media prefix; mark the item available, bound to the children as read (a change of one of them
+ * meanwhile: ask again); drop the upload object. A refusal deletes the object and records why.
+ * When another completion got there first (the upload object is gone), its result is the answer.
  */
 export async function completeUpload(rt: Runtime, principal: Principal | 'system', mediaId: string, ctx: AuditContext) {
   const item = await loadForUploader(rt, principal, mediaId);
-  if (item.status === 'available') return { item: mediaView(item) };
-  if (item.status === 'refused' && item.refusal) throw refusalError(item.refusal);
+  const early = settledAnswer(item);
+  if (early) return early;
 
   const store = rt.store();
+  // The upload object went away under us: a concurrent completion finished (or refused) it.
+  const overtaken = async () => {
+    const current = await rt.media.get(mediaId);
+    const answer = current && settledAnswer(current);
+    if (answer) return answer;
+    throw new ConflictError('upload_missing', 'Nothing was uploaded for this item yet');
+  };
   const stored = await store.head(item.uploadKey);
-  if (!stored) throw new ConflictError('upload_missing', 'Nothing was uploaded for this item yet');
+  if (!stored) return overtaken();
 
   const subject = { childIds: item.childIds, mediaId };
   const refuse = async (refusal: Refusal): Promise<never> => {
@@ -249,57 +257,56 @@ export async function completeUpload(rt: Runtime, principal: Principal | 'system
     return refuse({ code: 'content_type_mismatch', detail: `The file was stored as ${stored.contentType ?? 'unknown'}, ${item.contentType} was declared` });
   }
   const bytes = await store.read(item.uploadKey, item.kind === 'photo' ? undefined : SNIFF_BYTES);
+  if (!bytes) return overtaken();
   if (sniffContentType(bytes.subarray(0, SNIFF_BYTES)) !== item.contentType) {
     return refuse({ code: 'content_mismatch', detail: `The file is not a ${item.contentType} file` });
   }
 
-  const now = rt.now();
-  const children = await rt.children.getMany(item.childIds);
-  const gone = item.childIds.filter((id) => !children.some((c) => c.childId === id));
-  const blockers: UseBlocker[] = [
-    ...gone.flatMap((childId) => item.purposes.map((purpose) => ({ childId, purpose, when: 'now' as const, reasons: [] }))),
-    ...useBlockers(
-      children.map((c) => ({ childId: c.childId, now: evaluateConsent(childFacts(c), c.consent, now, rt.config.AGE_POLICY) })),
-      item.purposes,
-    ),
-  ];
-  if (blockers.length > 0) {
-    return refuse({ code: 'consent_missing', detail: 'Consent no longer holds for every depicted child and purpose', blockers });
-  }
-
   const target = mediaKey(item.mediaId);
-  let locationRemoved = false;
-  if (item.kind === 'photo') {
-    const stripped = stripLocation(item.contentType as Parameters<typeof stripLocation>[0], bytes);
-    locationRemoved = stripped.removed;
-    await store.put(target, stripped.data, item.contentType);
-  } else {
-    await store.copy(item.uploadKey, target, item.contentType);
-  }
-  const completed = await rt.media.markAvailable(
-    item,
-    { objectKey: target, size: stored.size, locationRemoved, completedAt: now.toISOString() },
-    auditEntry(rt, ctx, 'media.completed', subject, { locationRemoved }),
-  );
+  let written: { size: number; locationRemoved: boolean } | undefined;
+  let current = item;
+  const answer = await retryOnStale(async (attempt) => {
+    if (attempt > 1) {
+      const fresh = await rt.media.get(mediaId);
+      const settled = fresh && settledAnswer(fresh);
+      if (settled) return settled;
+      if (!fresh) {
+        // Removed meanwhile (a withdrawal took its last purpose, or an erasure): the file written must not stay.
+        if (written) await store.deleteAll([target]);
+        throw mediaNotFound();
+      }
+      current = fresh;
+    }
+    const depicted = await new DepictedChildren(rt).load(current.childIds);
+    const now = rt.now();
+    const verdict = rt.rules.mayUse({ kind: 'complete' }, current, depicted.depicted, now);
+    if (!verdict.allowed) {
+      if (written) await store.deleteAll([target]);
+      return refuse({ code: 'consent_missing', detail: 'Consent no longer holds for every depicted child and purpose', blockers: verdict.blockers });
+    }
+    if (!written) {
+      if (current.kind === 'photo') {
+        const stripped = stripLocation(current.contentType as Parameters<typeof stripLocation>[0], bytes);
+        await store.put(target, stripped.data, current.contentType);
+        written = { size: stored.size, locationRemoved: stripped.removed };
+      } else {
+        if ((await store.copy(current.uploadKey, target, current.contentType)) === 'missing') return overtaken();
+        written = { size: stored.size, locationRemoved: false };
+      }
+    }
+    const update = { objectKey: target, ...written, completedAt: now.toISOString() };
+    const outcome = await rt.media.markAvailable(current, update, depicted.binds(current.childIds), auditEntry(rt, ctx, 'media.completed', subject, { locationRemoved: written.locationRemoved }));
+    if (outcome !== 'completed') return STALE;
+    logger.info('upload completed', { mediaId, locationRemoved: written.locationRemoved });
+    return { item: mediaView({ ...current, status: 'available', ...update }) };
+  }, { exhausted: changedMeanwhile });
   try {
     await store.deleteAll([item.uploadKey]);
   } catch (err) {
     // The upload prefix expires after a day anyway.
     logger.warn('upload object not removed', { mediaId, error: (err as Error).name });
   }
-  const current = completed ? undefined : await rt.media.get(mediaId);
-  if (!completed && current?.status !== 'available') {
-    // Lost a race (a withdrawal refused or removed the item meanwhile, or a depicted child's
-    // erasure started): the file written above must not stay.
-    await store.deleteAll([target]);
-    if (current?.status === 'pending') {
-      return refuse({ code: 'consent_missing', detail: 'Consent no longer holds for every depicted child and purpose' });
-    }
-    if (current?.refusal) throw refusalError(current.refusal);
-    throw mediaNotFound();
-  }
-  logger.info('upload completed', { mediaId, locationRemoved });
-  return { item: mediaView(current ?? { ...item, status: 'available', objectKey: target, size: stored.size, locationRemoved, completedAt: now.toISOString() }) };
+  return answer;
 }
 
 /** Staff of the item's group, and the admin, see its metadata. */
@@ -323,22 +330,4 @@ export async function deleteOwnMedia(rt: Runtime, principal: Principal, requestI
   return { status: 204, body: undefined };
 }
 
-/**
- * Removes uploads that never completed (pending since before yesterday) and refused items:
- * the clean-up the sweep calls. Reads only the due index up to today.
- */
 export { deleteMediaItem };
-
-export async function cleanUpIncompleteUploads(rt: Runtime, ctx: AuditContext): Promise<{ removed: string[] }> {
-  const now = rt.now();
-  const cutoff = now.getTime() - 24 * 60 * 60 * 1000;
-  const removed: string[] = [];
-  for await (const item of rt.media.dueUpTo(amsterdamDate(now))) {
-    const stale = item.status === 'pending' && Date.parse(item.createdAt) <= cutoff;
-    if (stale || item.status === 'refused') {
-      await deleteMediaItem(rt, item, 'incomplete_upload', ctx);
-      removed.push(item.mediaId);
-    }
-  }
-  return { removed };
-}

@@ -8,6 +8,7 @@ const rt = getRuntime();
 export const lambdaHandler = endpoint(
   rt.verify,
   specs['create-request'],
-  ({ principal, params, body, requestId }) => createRequest(rt, principal, requestId, params.childId, body),
+  ({ principal, params, body, requestId, idempotency }) => createRequest(rt, principal, requestId, params.childId, body, idempotency),
+  { idempotency: rt.idempotency },
 );
 export const handler = wrap(lambdaHandler);

@@ -15,14 +15,15 @@
  * the child was erased.
  */
 import { amsterdamDate } from '../domain/calendar';
-import { evidenceEventIds, publicationEvidence, type KeptPublication, type PublicationEvidence } from '../domain/erasure';
+import { evidenceEventIds, type KeptPublication, type PublicationEvidence } from '../domain/erasure';
+import { withEnrolmentEnd } from '../domain/facts';
 import { auditEntry, callerContext, type AuditContext } from '../shared/audit';
 import type { Principal } from '../shared/auth';
 import { ConflictError, childNotFound } from '../shared/errors';
 import { keys } from '../shared/keys';
 import { logger } from '../shared/logger';
 import { deleteMediaItem } from '../shared/media-deletion';
-import { childFacts, type ChildRecord } from '../shared/repositories/children';
+import type { ChildRecord } from '../shared/repositories/children';
 import type { ErasingMarker } from '../shared/repositories/erasure';
 import type { DataSubjectRequest } from '../shared/repositories/requests';
 import type { Runtime } from '../shared/runtime';
@@ -56,7 +57,9 @@ async function start(rt: Runtime, child: ChildRecord, request: DataSubjectReques
   const now = rt.now();
   const marker = { childId: child.childId, requestId: request.requestId, startedAt: now.toISOString(), startedBy: ctx.userId, groupIds: child.groupIds };
   const audit = auditEntry(rt, ctx, 'child.erasure_started', { childIds: [child.childId] }, { requestId: request.requestId });
-  return rt.erasure.start(child, marker, amsterdamDate(now), isNew ? [rt.requests.put(request)] : [], audit);
+  const today = amsterdamDate(now);
+  const history = withEnrolmentEnd(child.history, today, now.toISOString());
+  return rt.erasure.start(child, history, marker, today, isNew ? [rt.requests.put(request)] : [], audit);
 }
 
 /**
@@ -67,9 +70,8 @@ async function evidenceOf(rt: Runtime, marker: ErasingMarker): Promise<Publicati
   if (marker.evidence) return marker.evidence;
   const child = await rt.children.get(marker.childId);
   if (!child) throw new Error(`the profile of ${marker.childId} went before its evidence was kept`);
-  const before = child.erasure?.enrolment;
-  const facts = { ...childFacts(child), ...(before ? { status: before.status, endDate: before.endDate } : {}) };
-  const evidence = publicationEvidence(facts, await rt.ledger.all(marker.childId), await keptPublications(rt, marker.childId), rt.config.AGE_POLICY);
+  // The history holds the facts as they were at each publication (the end the erasure set came after all of them).
+  const evidence = rt.rules.publicationEvidence(child, await rt.ledger.all(marker.childId), await keptPublications(rt, marker.childId));
   await rt.erasure.setEvidence(marker.childId, evidence);
   return (await rt.erasure.marker(marker.childId))?.evidence ?? evidence;
 }

@@ -8,6 +8,7 @@ const rt = getRuntime();
 export const lambdaHandler = endpoint(
   rt.verify,
   specs['export-child'],
-  ({ principal, params, body, requestId }) => exportChild(rt, principal, requestId, params.childId, body),
+  ({ principal, params, body, requestId, idempotency }) => exportChild(rt, principal, requestId, params.childId, body, idempotency),
+  { idempotency: rt.idempotency },
 );
 export const handler = wrap(lambdaHandler);

@@ -40,6 +40,21 @@ const child = z
   })
   .meta({ description: 'The child record; after an erasure only `childId`, `status: erased`, `erasedAt` and `erasureRequestId`' });
 
+const period = { from: instant, to: instant.optional() };
+const factsHistory = z
+  .strictObject({
+    guardians: z.array(z.strictObject({ guardianId: z.string(), parentalAuthority: z.boolean(), ...period })),
+    groups: z.array(z.strictObject({ groupId: z.string(), ...period })),
+    enrolment: z.strictObject({
+      from: instant,
+      endDate: date.optional(),
+      endRecordedAt: instant.optional().meta({ description: 'When the end was recorded' }),
+      endsAt: instant.optional().meta({ description: 'From when the child counts as having left: 00:00 on the end date, or when it was recorded if that was later' }),
+    }),
+    safeguarding: z.array(z.strictObject(period)).optional().meta({ description: "In the admin's export only" }),
+  })
+  .meta({ description: 'How the facts the consent rules use changed over time, each period from its start to its end (open: still so); periods are [from, to)' });
+
 const consentEvent = z.strictObject({
   eventId: z.string(),
   childId: z.string(),
@@ -174,6 +189,7 @@ export const childExportV1 = z
     requestId: z.string().meta({ description: 'The access request this export answers' }),
     child,
     guardians: z.array(guardianLink),
+    factsHistory: factsHistory.optional().meta({ description: 'Absent after an erasure' }),
     consentLedger: z.array(consentEvent).meta({ description: 'Every decision, oldest first; after an erasure only the evidence behind footage that stays published' }),
     consentsNow: consentsNow.optional().meta({ description: 'Absent after an erasure' }),
     media: z.array(mediaItem).meta({ description: 'Every item depicting the child that exists, with its publications and takedown tasks' }),

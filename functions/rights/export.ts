@@ -9,15 +9,13 @@
  * SPEC section 2), and a file that also shows other children is only given when their consent
  * for parent information covers it.
  */
-import type { ConsentVerdict } from '../domain/consent';
-import { usableFor } from '../domain/use';
 import type { AuditLink } from '../shared/audit';
 import type { ChildRecord } from '../shared/repositories/children';
 import type { ErasedRecord } from '../shared/repositories/erasure';
 import type { MediaItem, Publication, TakedownTask, Tombstone } from '../shared/repositories/media';
 import type { DataSubjectRequest } from '../shared/repositories/requests';
 import type { ConsentEvent } from '../domain/consent';
-import { eventForFamily, familyNameable } from '../shared/child-view';
+import { eventForFamily, familyNameable, historyFor, type ShownVerdict } from '../shared/child-view';
 import { EXPORT_FORMAT, EXPORT_FORMAT_VERSION, type ChildExport } from './export-format';
 
 export type Audience = 'admin' | 'guardian' | 'child';
@@ -37,7 +35,7 @@ export interface ExportSources {
   erased?: ErasedRecord;
   ledger: ConsentEvent[];
   /** The consents now, as the audience is shown them (absent after an erasure). */
-  consentsNow?: ConsentVerdict;
+  consentsNow?: ShownVerdict;
   items: HeldItem[];
   tombstones: Tombstone[];
   audit: AuditLink[];
@@ -47,26 +45,6 @@ export interface ExportSources {
 const audienceOf = (role: string): Audience => (role === 'admin' ? 'admin' : role === 'child' ? 'child' : 'guardian');
 
 export type Withheld = 'not_available' | 'depicts_other_children' | 'blocked_by_organisation';
-
-/**
- * Whether the audience gets the file of an item: it must be available; a family gets none while
- * the child's safeguarding flag is set (SPEC §2: no footage of the child is shown to parents,
- * whatever the consents; the reason given is the one parents see in the consents too), and
- * otherwise when the item shows no other child, or every child it shows consents to parent
- * information now.
- */
-export function downloadable(
-  role: string,
-  child: { childId: string; safeguarding: boolean },
-  item: MediaItem,
-  verdictNow: (childId: string) => ConsentVerdict | undefined,
-): 'ok' | Withheld {
-  if (item.status !== 'available' || !item.objectKey) return 'not_available';
-  if (audienceOf(role) === 'admin') return 'ok';
-  if (child.safeguarding) return 'blocked_by_organisation';
-  if (item.childIds.every((c) => c === child.childId)) return 'ok';
-  return usableFor('parent_information', item, verdictNow) ? 'ok' : 'depicts_other_children';
-}
 
 /** Codes a family may always read in an entry's details. */
 const CODES = new Set(['use', 'reason', 'code', 'purpose', 'purposes', 'channel', 'publicationId', 'fields', 'locationRemoved', 'type', 'items', 'downloads', 'keptPublications', 'keptEvents']);
@@ -193,6 +171,7 @@ export function presentExport(
     guardians: Object.entries(src.child?.guardians ?? {})
       .map(([guardianId, l]) => ({ guardianId, parentalAuthority: l.parentalAuthority, ...(l.relationship ? { relationship: l.relationship } : {}), since: l.since }))
       .sort((a, b) => a.guardianId.localeCompare(b.guardianId)),
+    ...(src.child ? { factsHistory: historyFor(src.child.history, { role: admin ? 'admin' : 'guardian' }) } : {}),
     consentLedger: src.ledger.map((e) => {
       const shown = admin ? e : eventForFamily(e, family);
       return {

@@ -3,27 +3,26 @@
  * of everything held about a child, and the register of open requests for the admin. Erasure is
  * in `erasure.ts`.
  */
-import { addDays, ageOn, amsterdamDate } from '../domain/calendar';
-import { evaluateConsent, type ConsentVerdict } from '../domain/consent';
+import { addDays, amsterdamDate } from '../domain/calendar';
+import type { ActorRef } from '../domain/consent';
 import { auditEntry, callerContext, recordIssuedUrls, type AuditContext } from '../shared/audit';
 import type { Principal } from '../shared/auth';
 import { exportKey } from '../shared/bucket-layout';
-import { consentsOf } from '../shared/child-view';
+import { consentsOf, familyNameable } from '../shared/child-view';
 import { childForCaller } from '../shared/access';
+import { DepictedChildren } from '../shared/depicted';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, childNotFound } from '../shared/errors';
-import { childFacts, type ChildRecord } from '../shared/repositories/children';
+import { DuplicateRequest, answerParts, type IdempotencyClaim } from '../shared/idempotency';
+import type { ChildRecord } from '../shared/repositories/children';
 import type { ErasedRecord } from '../shared/repositories/erasure';
 import type { DataSubjectRequest, RequestType } from '../shared/repositories/requests';
 import type { Runtime } from '../shared/runtime';
-import { downloadable, presentExport, type HeldItem, type Withheld } from './export';
+import { presentExport, type HeldItem, type Withheld } from './export';
 import { EXPORT_FORMAT, EXPORT_FORMAT_VERSION } from './export-format';
 import type { CreateRequestBody } from './schema';
 
 /** "Verzoeken worden binnen vier weken beantwoord" (the seeds): the due date is four weeks after receipt. */
 export const ANSWER_WITHIN_DAYS = 28;
-
-/** From this age the child exercises its own rights (and sees its own data); before, its guardians do. */
-export const OWN_RIGHTS_FROM_AGE = 16;
 
 export const requestNotFound = () => new NotFoundError('request_not_found', 'No such request for this child');
 
@@ -35,6 +34,23 @@ export function dueDateOf(receivedAt: string): string {
 export function requestView(rt: Pick<Runtime, 'now'>, r: DataSubjectRequest) {
   const { exportKeys: _internal, ...shown } = r;
   return { ...shown, overdue: r.status === 'open' && amsterdamDate(rt.now()) > r.dueDate };
+}
+
+/** Whom a family may see named about its child: the child and every guardian it ever had. */
+const familyOf = (child: ChildRecord) => familyNameable(child.childId, child.history.guardians.map((g) => g.guardianId), []);
+
+/**
+ * A request as a family reads it: who asked, fulfilled or declined it by role only when it is
+ * not one of the family (the admin who answered is "admin", as in the export).
+ */
+export function requestForFamily(view: ReturnType<typeof requestView>, nameable: (userId: string, role: string) => boolean) {
+  const { fulfilledBy, declinedBy, requestedBy, ...rest } = view;
+  return {
+    ...rest,
+    requestedBy: nameable(requestedBy.userId, requestedBy.role) ? requestedBy : { role: requestedBy.role },
+    ...(fulfilledBy && nameable(fulfilledBy, 'admin') ? { fulfilledBy } : {}),
+    ...(declinedBy && nameable(declinedBy, 'admin') ? { declinedBy } : {}),
+  };
 }
 
 export interface Subject {
@@ -57,17 +73,19 @@ export async function subjectForCaller(rt: Runtime, principal: Principal, childI
     throw childNotFound();
   }
   const child = await childForCaller(rt, principal, childId, 'read');
-  const age = ageOn(child.birthDate, amsterdamDate(rt.now()));
-  if (principal.role === 'guardian') {
-    if (!child.guardians[principal.userId]?.parentalAuthority) {
-      throw new ForbiddenError('no_parental_authority', 'Only a guardian with parental authority can exercise the child\'s rights');
+  const actor: ActorRef = principal.role === 'child' ? { kind: 'child' } : { kind: 'guardian', guardianId: principal.userId };
+  const may = rt.rules.mayExerciseRights(child, actor, rt.now());
+  if (!may.allowed) {
+    switch (may.refusal) {
+      case 'not_linked':
+        throw childNotFound();
+      case 'no_parental_authority':
+        throw new ForbiddenError('no_parental_authority', 'Only a guardian with parental authority can exercise the child\'s rights');
+      case 'rights_with_child':
+        throw new ForbiddenError('rights_with_child', 'From the age of 16 the child exercises these rights itself; its guardians no longer do');
+      case 'rights_from_16':
+        throw new ForbiddenError('rights_from_16', 'Children exercise these rights themselves from the age of 16; their guardians do before');
     }
-    if (age >= OWN_RIGHTS_FROM_AGE) {
-      throw new ForbiddenError('rights_with_child', 'From the age of 16 the child exercises these rights itself; its guardians no longer do');
-    }
-  }
-  if (principal.role === 'child' && age < OWN_RIGHTS_FROM_AGE) {
-    throw new ForbiddenError('rights_from_16', 'Children exercise these rights themselves from the age of 16; their guardians do before');
   }
   return { childId, child };
 }
@@ -94,23 +112,31 @@ export function newRequest(rt: Runtime, ctx: AuditContext, childId: string, type
  * An open request of the same type is answered instead of adding another. The admin may give when
  * a letter or call was received (`receivedAt`): the four weeks count from then.
  */
-export async function createRequest(rt: Runtime, principal: Principal, requestId: string, childId: string, body: CreateRequestBody) {
+export async function createRequest(rt: Runtime, principal: Principal, requestId: string, childId: string, body: CreateRequestBody, claim?: IdempotencyClaim) {
   if (body.receivedAt && principal.role !== 'admin') throw new ValidationError('receivedAt', 'can only be given by the admin');
   if (body.receivedAt && Date.parse(body.receivedAt) > rt.now().getTime()) throw new ValidationError('receivedAt', 'must not be in the future');
   const subject = await subjectForCaller(rt, principal, childId);
   if (!subject.child) throw new ConflictError('child_erased', 'The child was erased; what is kept can be exported by the admin');
-  const open = (await rt.requests.ofChild(childId)).find((r) => r.status === 'open' && r.type === body.type);
-  if (open) return { status: 200, body: requestView(rt, open) };
+  if (body.receivedAt && amsterdamDate(new Date(body.receivedAt)) < subject.child.birthDate) throw new ValidationError('receivedAt', 'must not be before the child was born');
   const ctx = callerContext(principal, requestId);
+  const nameable = familyOf(subject.child);
+  const shown = (r: DataSubjectRequest) => (principal.role === 'admin' ? requestView(rt, r) : requestForFamily(requestView(rt, r), nameable));
+  const open = (await rt.requests.ofChild(childId)).find((r) => r.status === 'open' && r.type === body.type);
+  if (open) return { status: 200, body: shown(open) };
   const request = newRequest(rt, ctx, childId, body.type, body.receivedAt);
-  await rt.requests.create(request, auditEntry(rt, ctx, 'request.created', { childIds: [childId] }, { requestId: request.requestId, type: request.type }));
-  return { status: 201, body: requestView(rt, request) };
+  const answer = { status: 201, body: shown(request) };
+  const created = await rt.requests.create(request, auditEntry(rt, ctx, 'request.created', { childIds: [childId] }, { requestId: request.requestId, type: request.type }), answerParts(rt.config.TABLE_NAME, claim, answer, rt.now()));
+  if (created === 'duplicate') throw new DuplicateRequest();
+  return answer;
 }
 
-/** The requests about a child, oldest first. */
+/** The requests about a child, oldest first; a family sees the organisation's people by role only. */
 export async function childRequests(rt: Runtime, principal: Principal, childId: string) {
-  await subjectForCaller(rt, principal, childId);
-  return { childId, requests: (await rt.requests.ofChild(childId)).map((r) => requestView(rt, r)) };
+  const subject = await subjectForCaller(rt, principal, childId);
+  const views = (await rt.requests.ofChild(childId)).map((r) => requestView(rt, r));
+  if (principal.role === 'admin' || !subject.child) return { childId, requests: views };
+  const nameable = familyOf(subject.child);
+  return { childId, requests: views.map((v) => requestForFamily(v, nameable)) };
 }
 
 /** The admin's register: open requests of every child, soonest due first. */
@@ -149,6 +175,13 @@ export async function requestToAnswer(rt: Runtime, childId: string, type: Reques
   );
 }
 
+/** Why a family does not get a file, as the export says it. */
+function withheldAs(reasons: readonly string[]): Withheld {
+  if (reasons.includes('blocked_by_organisation')) return 'blocked_by_organisation';
+  if (reasons.includes('depicts_other_children')) return 'depicts_other_children';
+  return 'not_available';
+}
+
 /** Everything the table holds about the child, gathered for an export. */
 async function gather(rt: Runtime, subject: Subject) {
   const { childId } = subject;
@@ -182,7 +215,7 @@ async function gather(rt: Runtime, subject: Subject) {
  * `exports/` (expired after a day); close the request with its audit entry; answer with a
  * short-lived URL of the document.
  */
-export async function exportChild(rt: Runtime, principal: Principal, requestId: string, childId: string, body: { requestId?: string | undefined }) {
+export async function exportChild(rt: Runtime, principal: Principal, requestId: string, childId: string, body: { requestId?: string | undefined }, claim?: IdempotencyClaim) {
   const subject = await subjectForCaller(rt, principal, childId);
   const ctx = callerContext(principal, requestId);
   const existing = await requestToAnswer(rt, childId, 'access', body.requestId, principal);
@@ -190,14 +223,14 @@ export async function exportChild(rt: Runtime, principal: Principal, requestId: 
   const now = rt.now();
   const data = await gather(rt, subject);
 
-  const verdicts = new Map<string, ConsentVerdict>();
-  const depicted = [...new Set(data.held.flatMap((h) => h.item.childIds))];
-  for (const c of await rt.children.getMany(depicted)) verdicts.set(c.childId, evaluateConsent(childFacts(c), c.consent, now, rt.config.AGE_POLICY));
+  // Whether the audience gets each file is the gate's answer for a copy in an export.
+  const depicted = await new DepictedChildren(rt).load(data.held.flatMap((h) => h.item.childIds));
+  const use = { kind: 'copy' as const, subjectId: childId, audience: principal.role === 'admin' ? ('admin' as const) : ('family' as const) };
   const withheld = new Map<string, Withheld>();
   const given = data.held.filter(({ item }) => {
-    const answer = downloadable(principal.role, { childId, safeguarding: subject.child?.safeguarding ?? false }, item, (id) => verdicts.get(id));
-    if (answer !== 'ok') withheld.set(item.mediaId, answer);
-    return answer === 'ok';
+    const verdict = rt.rules.mayUse(use, item, depicted.depicted, now);
+    if (!verdict.allowed) withheld.set(item.mediaId, withheldAs(verdict.reasons));
+    return verdict.allowed;
   });
   const store = rt.store();
   const downloads = new Map(await Promise.all(given.map(async ({ item }) => [item.mediaId, await store.presignDownload(item.objectKey ?? '', now)] as const)));
@@ -231,20 +264,23 @@ export async function exportChild(rt: Runtime, principal: Principal, requestId: 
   const link = await store.presignDownload(key, now, `export-${childId}-${amsterdamDate(now)}.json`);
 
   const audit = auditEntry(rt, ctx, 'child.exported', { childIds: [childId] }, { requestId: request.requestId, items: document.media.length, downloads: downloads.size });
-  if (existing) {
-    if (!(await rt.requests.fulfil(existing, { ...fulfilled, exportKey: key }, audit))) {
-      // Another export answered it first: this document is never handed out.
-      await store.deleteAll([key]);
-      throw new ConflictError('request_closed', 'The request was closed meanwhile');
-    }
-  } else {
-    await rt.requests.create({ ...answered, exportKeys: [key] }, audit);
-  }
-  return {
+  const view = requestView(rt, answered);
+  const answer = {
     status: 201,
     body: {
-      request: requestView(rt, answered),
+      request: principal.role === 'admin' || !subject.child ? view : requestForFamily(view, familyOf(subject.child)),
       export: { ...link, format: EXPORT_FORMAT, formatVersion: EXPORT_FORMAT_VERSION, size: bytes.length, items: document.media.length, downloads: downloads.size },
     },
   };
+  const remember = answerParts(rt.config.TABLE_NAME, claim, answer, now);
+  const outcome = existing
+    ? await rt.requests.fulfil(existing, { ...fulfilled, exportKey: key }, audit, remember)
+    : await rt.requests.create({ ...answered, exportKeys: [key] }, audit, remember);
+  if (outcome !== 'created' && outcome !== 'fulfilled') {
+    // Another export answered it first (or the same request, retried): this document is never handed out.
+    await store.deleteAll([key]);
+    if (outcome === 'duplicate') throw new DuplicateRequest();
+    throw new ConflictError('request_closed', 'The request was closed meanwhile');
+  }
+  return answer;
 }

@@ -154,6 +154,8 @@ export function createAccessTokenCheck(issuers: readonly IssuerSettings[]): Acce
       if (isVerifierFailure(err)) throw err;
       throw new TokenRejected('unauthenticated', rejectionReason(err));
     }
+    // An access token without an expiry would be valid for ever: Cognito always sets one.
+    if (typeof payload.exp !== 'number') throw new TokenRejected('unauthenticated', 'no_expiry');
     const username = payload.username;
     if (typeof username !== 'string' || username.length === 0) throw new TokenRejected('unauthenticated', 'no username');
     const groups = Array.isArray(payload['cognito:groups']) ? (payload['cognito:groups'] as unknown[]) : [];

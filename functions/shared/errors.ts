@@ -31,8 +31,8 @@ export class UnauthorizedError extends HttpError {
 }
 
 export class ForbiddenError extends HttpError {
-  constructor(code = 'forbidden', message = 'Not allowed for this user') {
-    super(403, code, message);
+  constructor(code = 'forbidden', message = 'Not allowed for this user', details?: Record<string, unknown>) {
+    super(403, code, message, details);
   }
 }
 

@@ -12,6 +12,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type * as z from 'zod';
 import type { Principal, TokenVerifier } from './auth';
 import { ForbiddenError, HttpError, ValidationError } from './errors';
+import { DuplicateRequest, IDEMPOTENCY_HEADER, claimOf, type IdempotencyClaim, type IdempotencyRepository } from './idempotency';
 import { loggableError, logger } from './logger';
 
 export { loggableError };
@@ -29,6 +30,13 @@ export interface ApiRequest<P, Q, B> {
   query: Q;
   body: B;
   requestId: string;
+  /** Present when the request carries an `Idempotency-Key`: the service stores its answer with its effect. */
+  idempotency?: IdempotencyClaim;
+}
+
+export interface EndpointOptions {
+  /** Where answers to retried requests are read; required for a spec that is `idempotent`. */
+  idempotency?: Pick<IdempotencyRepository, 'replay'>;
 }
 
 export interface ServiceResult {
@@ -81,7 +89,10 @@ export function endpoint<P = undefined, Q = undefined, B = undefined>(
   verify: TokenVerifier,
   spec: EndpointSpec<P, Q, B>,
   run: (request: ApiRequest<P, Q, B>) => Promise<ServiceResult | unknown>,
+  options: EndpointOptions = {},
 ): LambdaHandler {
+  const store = options.idempotency;
+  if (spec.idempotent && !store) throw new Error(`${spec.idempotent} takes an Idempotency-Key but has no store for answers`);
   return async (event, context) => {
     const principal = await verify(header(event, 'authorization'));
     logger.appendKeys({ userId: principal.userId, role: principal.role });
@@ -89,7 +100,27 @@ export function endpoint<P = undefined, Q = undefined, B = undefined>(
     const params = validate(spec.params, event.pathParameters ?? {}, 'path');
     const query = validate(spec.query, event.queryStringParameters ?? {}, 'query');
     const body = validate(spec.body, spec.body ? parseBody(event) : undefined, 'body');
-    const result = await run({ principal, params, query, body, requestId: context.awsRequestId });
+    const claim = spec.idempotent ? claimOf(header(event, IDEMPOTENCY_HEADER), principal, spec.idempotent, { params, body }) : undefined;
+    // A key seen before: the first answer again (or 409 for another request), and nothing is done.
+    const replay = async (): Promise<HttpResult | undefined> => {
+      const stored = claim && store ? await store.replay(claim) : undefined;
+      if (!stored) return undefined;
+      logger.info('request replayed', { operation: spec.idempotent });
+      return { ...json(stored.status, stored.body), headers: { ...json(stored.status, stored.body).headers, 'idempotent-replayed': 'true' } };
+    };
+    const earlier = await replay();
+    if (earlier) return earlier;
+    let result: ServiceResult | unknown;
+    try {
+      result = await run({ principal, params, query, body, requestId: context.awsRequestId, ...(claim ? { idempotency: claim } : {}) });
+    } catch (err) {
+      // A concurrent request with the same key committed first: its answer is this one's.
+      if (err instanceof DuplicateRequest) {
+        const answered = await replay();
+        if (answered) return answered;
+      }
+      throw err;
+    }
     const shaped = (result ?? {}) as Partial<ServiceResult>;
     if (typeof shaped === 'object' && 'body' in shaped && Object.keys(shaped).every((k) => k === 'body' || k === 'status')) {
       return json(shaped.status ?? spec.status ?? 200, shaped.body);

@@ -68,6 +68,8 @@ export const keys = {
   /** What stays of an erased child instead of its profile. */
   erased: (childId: string) => ({ PK: `CHILD#${childId}`, SK: 'ERASED' }),
   guardianLinkPrefix: 'GUARDIAN#',
+  /** A retried request's `Idempotency-Key`, scoped to the caller, with the first answer; removed by the time to live. */
+  idempotency: (scope: string, key: string) => ({ PK: `IDEMPOTENCY#${scope}#${key}`, SK: 'ANSWER' }),
   /** A tablet's idempotency key, scoped to the staff member. */
   clientReference: (staffId: string, reference: string) => ({ PK: `STAFF#${staffId}`, SK: `CLIENTREF#${reference}` }),
 } as const;

@@ -87,29 +87,41 @@ export class MediaStore {
     }
   }
 
-  /** The object's bytes, or its first `length` bytes. */
-  async read(key: string, length?: number): Promise<Uint8Array> {
-    const out = await this.s3.send(
-      new GetObjectCommand({ Bucket: this.bucket, Key: key, ...(length ? { Range: `bytes=0-${length - 1}` } : {}) }),
-    );
-    if (!out.Body) return new Uint8Array();
-    return out.Body.transformToByteArray();
+  /** The object's bytes, or its first `length` bytes; undefined when there is no such object (any more). */
+  async read(key: string, length?: number): Promise<Uint8Array | undefined> {
+    try {
+      const out = await this.s3.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: key, ...(length ? { Range: `bytes=0-${length - 1}` } : {}) }),
+      );
+      if (!out.Body) return new Uint8Array();
+      return await out.Body.transformToByteArray();
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
   }
 
   async put(key: string, body: Uint8Array, contentType: string): Promise<void> {
     await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }));
   }
 
-  async copy(from: string, to: string, contentType: string): Promise<void> {
-    await this.s3.send(
-      new CopyObjectCommand({
-        Bucket: this.bucket,
-        CopySource: `${this.bucket}/${from}`,
-        Key: to,
-        ContentType: contentType,
-        MetadataDirective: 'REPLACE',
-      }),
-    );
+  /** Copies an object; `missing` when the source is gone (a concurrent completion removed it). */
+  async copy(from: string, to: string, contentType: string): Promise<'copied' | 'missing'> {
+    try {
+      await this.s3.send(
+        new CopyObjectCommand({
+          Bucket: this.bucket,
+          CopySource: `${this.bucket}/${from}`,
+          Key: to,
+          ContentType: contentType,
+          MetadataDirective: 'REPLACE',
+        }),
+      );
+      return 'copied';
+    } catch (err) {
+      if (isNotFound(err)) return 'missing';
+      throw err;
+    }
   }
 
   /**

@@ -1,6 +1,7 @@
 /**
  * Everything a function needs, built once per cold start from validated configuration.
  */
+import { createRules, type Rules } from '../domain/rules';
 import { createTokenVerifier, type TokenVerifier } from './auth';
 import { runtimeConfig, type RuntimeConfig } from './config';
 import { documentClient } from './dynamo';
@@ -8,6 +9,7 @@ import { AuditRepository } from './repositories/audit';
 import { ChildrenRepository } from './repositories/children';
 import { ConsentLedgerRepository } from './repositories/consent-ledger';
 import { DirectoryRepository } from './repositories/directory';
+import { IdempotencyRepository } from './idempotency';
 import { ErasureRepository } from './repositories/erasure';
 import { MediaRepository } from './repositories/media';
 import { RequestsRepository } from './repositories/requests';
@@ -15,6 +17,8 @@ import { MediaStore, s3Client } from './media-store';
 
 export interface Runtime {
   config: RuntimeConfig;
+  /** The consent rules, bound to this organisation's age policy and retention once. */
+  rules: Rules;
   children: ChildrenRepository;
   ledger: ConsentLedgerRepository;
   directory: DirectoryRepository;
@@ -22,6 +26,7 @@ export interface Runtime {
   audit: AuditRepository;
   requests: RequestsRepository;
   erasure: ErasureRepository;
+  idempotency: IdempotencyRepository;
   /** The footage bucket; throws when this function was deployed without one. */
   store: () => MediaStore;
   verify: TokenVerifier;
@@ -49,13 +54,15 @@ export function createRuntime(config: RuntimeConfig): Runtime {
   const children = new ChildrenRepository(db, config.TABLE_NAME);
   return {
     config,
+    rules: createRules({ agePolicy: config.AGE_POLICY, retention: config.RETENTION_YEARS }),
     children,
-    ledger: new ConsentLedgerRepository(db, config.TABLE_NAME, children),
+    ledger: new ConsentLedgerRepository(db, config.TABLE_NAME),
     directory: new DirectoryRepository(db, config.TABLE_NAME),
     media: new MediaRepository(db, config.TABLE_NAME),
     audit: new AuditRepository(db, config.TABLE_NAME),
     requests: new RequestsRepository(db, config.TABLE_NAME),
     erasure: new ErasureRepository(db, config.TABLE_NAME),
+    idempotency: new IdempotencyRepository(db, config.TABLE_NAME),
     store: lazyStore(config),
     verify: createTokenVerifier(config.JWT_ISSUERS),
     now: () => new Date(),

@@ -8,11 +8,17 @@ export const id = z
   .string({ error: 'is required' })
   .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$/, { error: 'must be 1-100 letters, digits, or . _ @ -' });
 
+/** Dates and instants of this domain lie after 1900: anything earlier is a mistake, never a question. */
+export const EARLIEST_YEAR = 1900;
+
 export const calendarDate = z
   .string({ error: 'is required' })
-  .refine(isCalendarDate, { error: 'must be a date as YYYY-MM-DD' });
+  .refine(isCalendarDate, { error: 'must be a date as YYYY-MM-DD' })
+  .refine((d) => Number(d.slice(0, 4)) >= EARLIEST_YEAR, { error: `must be in ${EARLIEST_YEAR} or later` });
 
-export const instant = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' });
+export const instant = z.iso
+  .datetime({ offset: true, error: 'must be an ISO 8601 date-time' })
+  .refine((t) => new Date(t).getUTCFullYear() >= EARLIEST_YEAR, { error: `must be in ${EARLIEST_YEAR} or later` });
 
 export const purpose = z.enum(PURPOSES, { error: `must be one of ${PURPOSES.join(', ')}` });
 export const decision = z.enum(DECISIONS, { error: `must be one of ${DECISIONS.join(', ')}` });

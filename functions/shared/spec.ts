@@ -13,6 +13,11 @@ export interface EndpointSpec<P, Q, B> {
   body?: z.ZodType<B>;
   /** 200 unless said otherwise (201 for creation). */
   status?: number;
+  /**
+   * A creating POST that takes an `Idempotency-Key` header: the operation's name, stored with the
+   * key so that a key is never replayed on another route.
+   */
+  idempotent?: string;
 }
 
 /** Keeps a spec's schema types when it is declared apart from its handler. */

@@ -11,3 +11,6 @@ export const GSI1 = { indexName: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1S
 export const GSI2 = { indexName: 'GSI2', partitionKey: 'GSI2PK', sortKey: 'GSI2SK' } as const;
 
 export const GLOBAL_INDEXES = [GSI1, GSI2] as const;
+
+/** Items with this attribute (epoch seconds) are removed by DynamoDB's time to live: idempotency keys. */
+export const TTL_ATTRIBUTE = 'expiresAt';

@@ -8,6 +8,7 @@ const rt = getRuntime();
 export const lambdaHandler = endpoint(
   rt.verify,
   specs['publish'],
-  ({ principal, params, body, requestId }) => publish(rt, principal, requestId, params.mediaId, body),
+  ({ principal, params, body, requestId, idempotency }) => publish(rt, principal, requestId, params.mediaId, body, idempotency),
+  { idempotency: rt.idempotency },
 );
 export const handler = wrap(lambdaHandler);

@@ -1,39 +1,25 @@
 /**
  * Using footage (SPEC section 4): the parents' feed, the coaching library, download URLs and the
- * publication register. Every decision goes through `usableFor` in the rules module, at the moment
- * of use; every issued URL is recorded as an access.
+ * publication register. Every use is decided by the gate in the rules module, at the moment of
+ * use; every issued URL is recorded as an access; a publication is bound to the depicted children
+ * as they were read when it was checked.
  */
-import { amsterdamDate, nextDay, startOfAmsterdamDay } from '../domain/calendar';
-import { evaluateConsent, type ConsentVerdict } from '../domain/consent';
+import { nextDay, startOfAmsterdamDay } from '../domain/calendar';
 import type { Purpose } from '../domain/purposes';
-import { useBlockers, usableFor } from '../domain/use';
-import { auditEntry, callerContext, recordIssuedUrls } from '../shared/audit';
+import { callerContext, auditEntry, recordIssuedUrls } from '../shared/audit';
 import type { Principal } from '../shared/auth';
+import { DepictedChildren } from '../shared/depicted';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors';
 import { decodeCursorObject, encodeCursorObject } from '../shared/cursor';
-import { childFacts, type ChildRecord } from '../shared/repositories/children';
+import { DuplicateRequest, answerParts, type IdempotencyClaim } from '../shared/idempotency';
 import type { MediaItem } from '../shared/repositories/media';
+import { STALE, retryOnStale } from '../shared/retry';
 import type { Runtime } from '../shared/runtime';
 import { mergePage, type Positions, type Source } from '../media/listing';
 import type { CoachingQuery, PublishBody } from './schema';
 
 const mediaNotFound = () => new NotFoundError('media_not_found', 'No such media item');
 type Listed = MediaItem & { sortKey: string };
-
-/** Consent verdicts now for a set of children, read in one BatchGet and cached for the request. */
-function verdictCache(rt: Runtime, now: Date) {
-  const verdicts = new Map<string, ConsentVerdict | undefined>();
-  return {
-    async load(childIds: Iterable<string>): Promise<void> {
-      const missing = [...new Set(childIds)].filter((id) => !verdicts.has(id));
-      if (missing.length === 0) return;
-      const children = await rt.children.getMany(missing);
-      for (const id of missing) verdicts.set(id, undefined);
-      for (const c of children) verdicts.set(c.childId, evaluateConsent(childFacts(c), c.consent, now, rt.config.AGE_POLICY));
-    },
-    get: (id: string) => verdicts.get(id),
-  };
-}
 
 function sources(rt: Runtime, groupIds: readonly string[], from?: string, to?: string): Source<Listed>[] {
   return groupIds.map((groupId) => ({
@@ -64,13 +50,11 @@ async function usablePage(
   const start = decodeCursorObject(query.cursor, (v): v is Positions =>
     typeof v === 'object' && v !== null && Object.entries(v).every(([k, p]) => groupIds.includes(k) && (p === null || typeof p === 'string')),
   );
-  const cache = verdictCache(rt, now);
-  const today = amsterdamDate(now);
+  const depicted = new DepictedChildren(rt);
   const page = await mergePage(sources(rt, groupIds, query.from, query.to), start ?? {}, query.limit ?? 20, async (candidates) => {
-    // A purpose whose retention ended today is gone even before the sweep drops it.
-    const relevant = candidates.filter((c) => c.purposes.includes(purpose) && (c.deletionDates[purpose] ?? '9999') > today);
-    await cache.load(relevant.flatMap((c) => c.childIds));
-    return relevant.filter((c) => usableFor(purpose, c, cache.get));
+    const recorded = candidates.filter((c) => c.purposes.includes(purpose));
+    await depicted.load(recorded.flatMap((c) => c.childIds));
+    return recorded.filter((c) => rt.rules.mayUse({ kind: 'view', purpose }, c, depicted.depicted, now).allowed);
   });
   const store = rt.store();
   const items = await Promise.all(
@@ -80,20 +64,29 @@ async function usablePage(
   return { items, ...(page.done ? {} : { cursor: encodeCursorObject(page.positions) }) };
 }
 
-/** The groups whose parent-information footage the caller may see: their children's groups. */
+/**
+ * The groups whose parent-information footage the caller may see now: the groups of their
+ * children that still belong to the organisation (a child of 16 or more: its own).
+ */
 async function feedGroups(rt: Runtime, principal: Principal): Promise<{ groupIds: string[]; ownChildren: Set<string> }> {
+  const now = rt.now();
   if (principal.role === 'child') {
     const child = await rt.children.get(principal.userId);
-    if (!child) throw new NotFoundError('child_not_found', 'No such child');
-    const verdict = evaluateConsent(childFacts(child), child.consent, rt.now(), rt.config.AGE_POLICY);
-    if (verdict.age < 16) throw new ForbiddenError('feed_from_16', 'Children see the feed from the age of 16; their guardians see it before');
-    return { groupIds: child.groupIds, ownChildren: new Set([child.childId]) };
+    if (!child || child.erasure) throw new NotFoundError('child_not_found', 'No such child');
+    if (!rt.rules.actsAlone(child, now)) throw new ForbiddenError('feed_from_16', 'Children see the feed from the age of 16; their guardians see it before');
+    return { groupIds: rt.rules.familyGroups([{ groupIds: child.groupIds, enrolment: child.history.enrolment }], now), ownChildren: new Set([child.childId]) };
   }
   const links = await rt.children.listLinksOfGuardian(principal.userId);
   const withoutGroups = links.filter((l) => !l.groupIds).map((l) => l.childId);
-  const fallback: ChildRecord[] = withoutGroups.length ? await rt.children.getMany(withoutGroups) : [];
-  const groupIds = new Set([...links.flatMap((l) => l.groupIds ?? []), ...fallback.flatMap((c) => c.groupIds)]);
-  return { groupIds: [...groupIds].sort(), ownChildren: new Set(links.map((l) => l.childId)) };
+  const fallback = withoutGroups.length ? await rt.children.getMany(withoutGroups) : [];
+  const groupIds = rt.rules.familyGroups(
+    [
+      ...links.filter((l) => l.groupIds).map((l) => ({ groupIds: l.groupIds ?? [], ...(l.enrolment ? { enrolment: l.enrolment } : {}) })),
+      ...fallback.map((c) => ({ groupIds: c.groupIds, enrolment: c.history.enrolment })),
+    ],
+    now,
+  );
+  return { groupIds, ownChildren: new Set(links.map((l) => l.childId)) };
 }
 
 /** Guardian (and child of 16+): the available parent-information items of their children's groups. */
@@ -160,19 +153,18 @@ async function purposesFor(rt: Runtime, principal: Principal, item: MediaItem): 
 }
 
 /**
- * One short-lived download URL, for a purpose the caller may see the item for and for which every
- * depicted child consents now. The issue is recorded as an access.
+ * One short-lived download URL, for a purpose the caller may see the item for and for which the
+ * gate allows the use now. The issue is recorded as an access.
  */
 export async function downloadUrl(rt: Runtime, principal: Principal, requestId: string, mediaId: string, wanted?: Purpose) {
   const item = await rt.media.get(mediaId);
   if (!item || item.status !== 'available') throw mediaNotFound();
   const allowed = (await purposesFor(rt, principal, item)).filter((p) => item.purposes.includes(p));
   if (allowed.length === 0) throw mediaNotFound();
+  const depicted = await new DepictedChildren(rt).load(item.childIds);
   const now = rt.now();
-  const cache = verdictCache(rt, now);
-  await cache.load(item.childIds);
   const candidates = wanted ? allowed.filter((p) => p === wanted) : allowed;
-  const purpose = candidates.find((p) => usableFor(p, item, cache.get));
+  const purpose = candidates.find((p) => rt.rules.mayUse({ kind: 'view', purpose: p }, item, depicted.depicted, now).allowed);
   if (!purpose) {
     if (wanted && !allowed.includes(wanted)) throw new ValidationError('purpose', 'is not a purpose you may see this item for');
     throw new ForbiddenError('consent_missing', 'Consent does not hold for every depicted child');
@@ -182,58 +174,55 @@ export async function downloadUrl(rt: Runtime, principal: Principal, requestId: 
   return { mediaId, purpose, ...download };
 }
 
+/** The publication check of an item as read, with the children it was checked against. */
 async function publishability(rt: Runtime, item: MediaItem) {
-  const reasons: string[] = [];
-  if (item.status !== 'available') reasons.push('not_available');
-  if (!item.purposes.includes('publication')) reasons.push('not_recorded_for_publication');
-  // SPEC 5: once withdrawn while published, never to a new channel, whatever is granted later.
-  if (item.retainedBecausePublished) reasons.push('retained_after_withdrawal');
-  const now = rt.now();
-  const children = await rt.children.getMany(item.childIds);
-  const verdicts = children.map((c) => ({ childId: c.childId, now: evaluateConsent(childFacts(c), c.consent, now, rt.config.AGE_POLICY) }));
-  const gone = item.childIds.filter((id) => !children.some((c) => c.childId === id));
-  const blockers = [
-    ...gone.map((childId) => ({ childId, purpose: 'publication' as const, when: 'now' as const, reasons: ['child_not_found'] })),
-    ...useBlockers(verdicts, ['publication']),
-  ];
-  return { publishable: reasons.length === 0 && blockers.length === 0, reasons, blockers };
+  const depicted = await new DepictedChildren(rt).load(item.childIds);
+  const verdict = rt.rules.mayUse({ kind: 'publish' }, item, depicted.depicted, rt.now());
+  return {
+    depicted,
+    check: verdict.allowed ? { publishable: true, reasons: [], blockers: [] } : { publishable: false, reasons: verdict.reasons, blockers: verdict.blockers },
+  };
 }
 
 /** The admin asks "may this item be published?": yes, or why not and which children block it. */
 export async function publicationCheck(rt: Runtime, mediaId: string) {
   const item = await rt.media.get(mediaId);
   if (!item) throw mediaNotFound();
-  return { mediaId, ...(await publishability(rt, item)) };
+  return { mediaId, ...(await publishability(rt, item)).check };
 }
 
 /**
- * The admin publishes an item to a channel. Allowed only when the item was recorded for
- * publication and every depicted child consents to publication now; recorded and final.
+ * The admin publishes an item to a channel. Allowed only when the gate allows publishing now; the
+ * publication is recorded in one transaction bound to the item and every depicted child as they
+ * were checked, so that it is never recorded after a withdrawal or a change of facts that forbids
+ * it (a change meanwhile: check again). Final.
  */
-export async function publish(rt: Runtime, principal: Principal, requestId: string, mediaId: string, body: PublishBody) {
-  const item = await rt.media.get(mediaId);
-  if (!item) throw mediaNotFound();
-  const check = await publishability(rt, item);
-  if (!check.publishable) {
-    throw new ConflictError('not_publishable', 'This item may not be published', { reasons: check.reasons, blockers: check.blockers });
-  }
-  const now = rt.now();
-  const publication = {
-    publicationId: rt.newId(),
-    mediaId,
-    channel: body.channel,
-    reference: body.reference,
-    publishedAt: now.toISOString(),
-    publishedBy: principal.userId,
-  };
-  const audit = auditEntry(rt, callerContext(principal, requestId), 'media.published', { childIds: item.childIds, mediaId }, {
-    publicationId: publication.publicationId,
-    channel: publication.channel,
-  });
-  if (!(await rt.media.publish(publication, item.childIds, audit))) {
-    throw new ConflictError('not_publishable', 'The item changed meanwhile and may not be published', { reasons: ['not_available'] });
-  }
-  return { status: 201, body: publication };
+export async function publish(rt: Runtime, principal: Principal, requestId: string, mediaId: string, body: PublishBody, claim?: IdempotencyClaim) {
+  return retryOnStale(async () => {
+    const item = await rt.media.get(mediaId);
+    if (!item) throw mediaNotFound();
+    const { depicted, check } = await publishability(rt, item);
+    if (!check.publishable) {
+      throw new ConflictError('not_publishable', 'This item may not be published', { reasons: check.reasons, blockers: check.blockers });
+    }
+    const now = rt.now();
+    const publication = {
+      publicationId: rt.newId(),
+      mediaId,
+      channel: body.channel,
+      reference: body.reference,
+      publishedAt: now.toISOString(),
+      publishedBy: principal.userId,
+    };
+    const audit = auditEntry(rt, callerContext(principal, requestId), 'media.published', { childIds: item.childIds, mediaId }, {
+      publicationId: publication.publicationId,
+      channel: publication.channel,
+    });
+    const answer = { status: 201, body: publication };
+    const outcome = await rt.media.publish(publication, item, depicted.binds(item.childIds), audit, answerParts(rt.config.TABLE_NAME, claim, answer, now));
+    if (outcome === 'duplicate') throw new DuplicateRequest();
+    return outcome === 'published' ? answer : STALE;
+  }, { exhausted: () => new ConflictError('concurrent_update', 'The item or a depicted child changed at the same time; retry') });
 }
 
 export async function listPublications(rt: Runtime, mediaId: string) {

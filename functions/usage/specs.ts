@@ -10,5 +10,5 @@ export const specs = {
   'list-publications': defineSpec({ roles: ['admin'], params: mediaParams }),
   'list-takedowns': defineSpec({ roles: ['admin'] }),
   'publication-check': defineSpec({ roles: ['admin'], params: mediaParams }),
-  'publish': defineSpec({ roles: ['admin'], params: mediaParams, body: publishBody }),
+  'publish': defineSpec({ roles: ['admin'], params: mediaParams, body: publishBody, idempotent: 'publish' }),
 };

@@ -7,12 +7,11 @@
  */
 import { addDays, amsterdamDate } from '../domain/calendar';
 import { isLiveChannel } from '../domain/channels';
-import { actorKey, isCountingWithdrawal, type ConsentEvent } from '../domain/consent';
+import { actorKey, type ConsentEvent } from '../domain/consent';
 import type { Purpose } from '../domain/purposes';
 import { auditEntry, type AuditContext, type AuditDetails } from '../shared/audit';
 import { logger } from '../shared/logger';
 import { deleteMediaItem } from '../shared/media-deletion';
-import { childFacts } from '../shared/repositories/children';
 import type { MediaItem } from '../shared/repositories/media';
 import type { Runtime } from '../shared/runtime';
 
@@ -114,7 +113,8 @@ export async function removePurpose(
 export async function propagateWithdrawal(rt: Runtime, event: ConsentEvent, ctx: AuditContext): Promise<PropagationReport> {
   const report = emptyReport();
   const child = await rt.children.get(event.childId);
-  if (!child || !isCountingWithdrawal(childFacts(child), event, rt.config.AGE_POLICY)) {
+  // Whether it counted is judged with the facts as they were when it was made (the child's history).
+  if (!child || !rt.rules.isCountingWithdrawal(child, event)) {
     await rt.media.clearPendingPropagation(event.eventId);
     return report;
   }

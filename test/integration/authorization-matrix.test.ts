@@ -264,7 +264,7 @@ beforeAll(async () => {
   shared = await family();
   const fam = await createFamily(b, { birthDate: bornYearsAgo(14), guardians: [{ authority: true }], staffId: 'staff-elsewhere' });
   otherFamilyChildId = fam.childId;
-  const child = await b.runtime().children.require(shared.childId);
+  const child = (await b.runtime().children.get(shared.childId))!;
   const withoutAuthority = Object.entries(child.guardians).find(([, l]) => !l.parentalAuthority)![0];
   tokens = {
     guardian: b.token(shared.guardianId, 'guardian'),

@@ -29,8 +29,9 @@ async function objectExists(key: string): Promise<boolean> {
   }
 }
 
-async function grantedFamily(purposes = ['parent_information', 'coaching_video', 'publication']) {
-  const f = await createFamily(b, { birthDate: bornYearsAgo(6), guardians: [{ authority: true }] });
+/** A family whose consent is granted now; with `daysAgo`, the child and its guardian were entered that long ago. */
+async function grantedFamily(purposes = ['parent_information', 'coaching_video', 'publication'], daysAgo = 0) {
+  const f = await createFamily(b, { birthDate: bornYearsAgo(6), guardians: [{ authority: true }], daysAgo });
   const guardian = b.token(f.guardianIds[0]!, 'guardian');
   for (const purpose of purposes) {
     const r = await b.call('POST', `/children/${f.childId}/decisions`, { token: guardian, body: { purpose, decision: 'granted', noticeVersion: NOTICE } });
@@ -92,7 +93,7 @@ test('a PNG carrying location loses it too', async () => {
 });
 
 test('example 8: a photo recorded yesterday of a child whose consent was granted only today is refused and nothing is stored', async () => {
-  const f = await grantedFamily();
+  const f = await grantedFamily(['parent_information', 'coaching_video', 'publication'], 30);
   const body = photo(f, { recordedAt: new Date(Date.now() - 24 * 3600_000).toISOString() });
   const r = await b.call('POST', '/media', { token: f.staff, body });
   expect(r.status).toBe(409);
@@ -101,6 +102,14 @@ test('example 8: a photo recorded yesterday of a child whose consent was granted
   const rt = b.runtime();
   expect(await rt.media.findByClientReference(f.staffId, body.clientReference)).toBeUndefined();
   expect((await rt.media.idsDepicting(f.childId)).ids).toEqual([]);
+});
+
+test('footage recorded before a child was entered (no guardian linked then) is refused, with the facts of then', async () => {
+  const f = await grantedFamily();
+  const r = await b.call('POST', '/media', { token: f.staff, body: photo(f, { recordedAt: new Date(Date.now() - 24 * 3600_000).toISOString() }) });
+  expect(r.status).toBe(409);
+  expect(r.body.code).toBe('consent_missing');
+  expect(r.body.blockers).toEqual([{ childId: f.childId, purpose: 'parent_information', when: 'recorded_at', reasons: ['no_guardian_with_authority'] }]);
 });
 
 test('example 11: a child with the safeguarding flag is refused even with every consent granted', async () => {
@@ -236,15 +245,14 @@ test('uploads that never completed are removed after a day, with a tombstone', a
   const created = await b.call('POST', '/media', { token: f.staff, body: photo(f) });
   const mediaId = created.body.item.mediaId;
   await putToUrl(created.body.upload, JPEG_WITH_GPS);
-  const { cleanUpIncompleteUploads } = await import('../../functions/media/service');
-  const { systemContext } = await import('../../functions/shared/audit');
+  const { runSweep } = await import('../../functions/retention/sweep');
   const rt = b.runtime();
   const now = rt.now;
   try {
-    const ctx = systemContext('sweep', 'test-clean-up');
-    expect((await cleanUpIncompleteUploads(rt, ctx)).removed).not.toContain(mediaId);
+    await runSweep(rt);
+    expect(await rt.media.get(mediaId)).toBeDefined();
     rt.now = () => new Date(Date.now() + 25 * 3600_000);
-    expect((await cleanUpIncompleteUploads(rt, ctx)).removed).toContain(mediaId);
+    expect((await runSweep(rt)).deleted.incomplete_upload).toBeGreaterThanOrEqual(1);
   } finally {
     rt.now = now;
   }

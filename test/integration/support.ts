@@ -9,7 +9,8 @@ import { startS3rver } from '../../local/engines';
 import { documentClient } from '../../functions/shared/dynamo';
 import { DEFAULT_RETENTION, deletionDates, dueDate } from '../../functions/domain/retention';
 import type { Role } from '../../functions/shared/auth';
-import type { Runtime } from '../../functions/shared/runtime';
+import { runtimeConfig } from '../../functions/shared/config';
+import { createRuntime, type Runtime } from '../../functions/shared/runtime';
 
 export interface TestBackend extends LocalBackend {
   token: (username: string, role: Role) => string;
@@ -79,6 +80,25 @@ export async function startTestBackend(
   };
 }
 
+/**
+ * A runtime of its own on a table and bucket of the test's, built with the constructor the
+ * handlers use (no backend: for the sweep and the repositories alone).
+ */
+export function isolatedRuntime(o: { tableName: string; dynamoEndpoint: string; bucketName: string; s3Endpoint: string; agePolicy?: 'youth-care' | 'uavg' }): Runtime {
+  return createRuntime(
+    runtimeConfig({
+      TABLE_NAME: o.tableName,
+      DYNAMODB_ENDPOINT: o.dynamoEndpoint,
+      BUCKET_NAME: o.bucketName,
+      S3_ENDPOINT: o.s3Endpoint,
+      NOTICE_VERSION: NOTICE,
+      AGE_POLICY: o.agePolicy ?? 'youth-care',
+      // Nothing here verifies a token; a runtime still names an issuer.
+      JWT_ISSUERS: JSON.stringify([{ issuer: 'http://127.0.0.1/test', jwksUri: 'http://127.0.0.1/test/jwks', clientIds: ['test'], roles: ['admin'] }]),
+    }),
+  );
+}
+
 /** The ISO date `years` before today in Amsterdam, shifted by `days` (negative: later). */
 export function bornYearsAgo(years: number, days = 0): string {
   const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Amsterdam' }).format(new Date());
@@ -92,8 +112,19 @@ export function bornYearsAgo(years: number, days = 0): string {
  */
 export async function createFamily(
   b: TestBackend,
-  spec: { birthDate: string; guardians: { id?: string; authority: boolean }[]; groupId?: string; staffId?: string },
+  spec: { birthDate: string; guardians: { id?: string; authority: boolean }[]; groupId?: string; staffId?: string; daysAgo?: number },
 ) {
+  if (spec.daysAgo) {
+    // Entered by the admin that many days ago: the facts' history starts then.
+    const rt = b.runtime();
+    const now = rt.now;
+    rt.now = () => new Date(now().getTime() - spec.daysAgo! * 86_400_000);
+    try {
+      return await createFamily(b, { ...spec, daysAgo: 0 });
+    } finally {
+      rt.now = now;
+    }
+  }
   const admin = b.token('admin-test', 'admin');
   const groupId = spec.groupId ?? uid('group');
   if (!spec.groupId) {
@@ -170,9 +201,25 @@ export async function seedAvailableItem(
     dueDate: dueDate(dates),
     createdAt: recordedAt,
   };
-  if (!(await rt.media.createPending(item, dueDate(dates)))) throw new Error('seed item not created');
-  await rt.media.markAvailable(item, { objectKey: `media/${mediaId}`, size: 10, locationRemoved: false, completedAt: recordedAt });
+  // Seeded as stored state, past the gate: the tests decide what consent there is.
+  if ((await rt.media.createPending(item, dueDate(dates), [])) !== 'created') throw new Error('seed item not created');
+  if ((await rt.media.markAvailable(item, { objectKey: `media/${mediaId}`, size: 10, locationRemoved: false, completedAt: recordedAt }, [])) !== 'completed') throw new Error('seed item not completed');
   return mediaId;
+}
+
+/**
+ * A child with guardians written through the admin's use cases directly (no HTTP), for tests that
+ * build many: its facts get their history as the API would give them.
+ */
+export async function seedChild(b: TestBackend, spec: { childId: string; birthDate: string; groupIds: string[]; guardians: { guardianId: string; parentalAuthority: boolean }[] }): Promise<void> {
+  const { createChild, linkGuardian } = await import('../../functions/admin/service');
+  const rt = b.runtime();
+  const admin = { userId: 'admin-seed', role: 'admin' as const };
+  await createChild(rt, admin, 'seed', { childId: spec.childId, displayName: 'K', birthDate: spec.birthDate, groupIds: spec.groupIds });
+  for (const g of spec.guardians) {
+    if (!(await rt.directory.getGuardian(g.guardianId))) await rt.directory.createGuardian({ guardianId: g.guardianId, displayName: 'G', createdAt: rt.now().toISOString() });
+    await linkGuardian(rt, admin, 'seed', spec.childId, g.guardianId, { parentalAuthority: g.parentalAuthority });
+  }
 }
 
 /** Counts the DynamoDB requests the functions send while `fn` runs (same process, same client). */

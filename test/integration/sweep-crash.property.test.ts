@@ -11,14 +11,9 @@ import { startOfAmsterdamDay } from '../../functions/domain/calendar';
 import type { Purpose } from '../../functions/domain/purposes';
 import { DEFAULT_RETENTION, deletionDates, dueDate } from '../../functions/domain/retention';
 import { runSweep } from '../../functions/retention/sweep';
-import { documentClient } from '../../functions/shared/dynamo';
-import { MediaStore, s3Client } from '../../functions/shared/media-store';
-import { AuditRepository } from '../../functions/shared/repositories/audit';
-import { ErasureRepository } from '../../functions/shared/repositories/erasure';
-import { MediaRepository, type MediaItem } from '../../functions/shared/repositories/media';
-import type { Runtime } from '../../functions/shared/runtime';
+import type { MediaItem } from '../../functions/shared/repositories/media';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, ensureBucket, ensureTable, localS3Client } from '../../local/storage';
-import { uid } from './support';
+import { isolatedRuntime, uid } from './support';
 
 const endpoint = () => process.env.TEST_DYNAMODB_ENDPOINT!;
 const s3Endpoint = () => process.env.TEST_S3_ENDPOINT!;
@@ -46,12 +41,10 @@ test('killed at any step and run again, the sweep deletes exactly what is due an
     fc.asyncProperty(fc.array(itemArb, { minLength: 1, maxLength: 8 }), fc.integer({ min: 2 * 365, max: 8 * 365 }), fc.nat(), async (specs, sweepOffset, crashSeed) => {
       const table = uid('sweep-prop');
       await ensureTable(endpoint(), table);
-      const media = new MediaRepository(documentClient(endpoint()), table);
-      const store = new MediaStore(s3Client(s3Endpoint()), bucket, 300);
       const sweepDay = day(sweepOffset);
-      const audit = new AuditRepository(documentClient(endpoint()), table);
-      const erasure = new ErasureRepository(documentClient(endpoint()), table);
-      const rt = { media, audit, erasure, store: () => store, newId: () => randomUUID(), now: () => new Date(startOfAmsterdamDay(sweepDay).getTime() + 3 * 3600_000) } as unknown as Runtime;
+      const rt = isolatedRuntime({ tableName: table, dynamoEndpoint: endpoint(), bucketName: bucket, s3Endpoint: s3Endpoint() });
+      rt.now = () => new Date(startOfAmsterdamDay(sweepDay).getTime() + 3 * 3600_000);
+      const { media, audit } = rt;
 
       const items: MediaItem[] = [];
       for (const spec of specs) {
@@ -80,10 +73,10 @@ test('killed at any step and run again, the sweep deletes exactly what is due an
           dueDate: dueDate(dates),
           createdAt: recordedAt,
         };
-        await media.createPending(item, item.dueDate);
-        await media.markAvailable(item, { objectKey: `media/${mediaId}`, size: 1, locationRemoved: false, completedAt: recordedAt });
+        await media.createPending(item, item.dueDate, []);
+        await media.markAvailable(item, { objectKey: `media/${mediaId}`, size: 1, locationRemoved: false, completedAt: recordedAt }, []);
         const available: MediaItem = { ...item, status: 'available' };
-        if (spec.published) await media.publish({ publicationId: randomUUID(), mediaId, channel: 'print', reference: 'r', publishedAt: recordedAt, publishedBy: 'a' }, []);
+        if (spec.published) await media.publish({ publicationId: randomUUID(), mediaId, channel: 'print', reference: 'r', publishedAt: recordedAt, publishedBy: 'a' }, available, []);
         // The withdrawal happened after the recording and no later than the sweep.
         if (spec.purposes.length === 0) await media.setPurposes(available, [], day(Math.min(spec.recordedDay + 1, sweepOffset)), 'withdrawn');
         await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `media/${mediaId}`, Body: 'x' }));

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import type { Purpose } from '../../functions/domain/purposes';
-import { NOTICE, bornYearsAgo, countDynamoCalls, seedAvailableItem, startTestBackend, uid, type TestBackend } from './support';
+import { NOTICE, bornYearsAgo, countDynamoCalls, seedAvailableItem, seedChild, startTestBackend, uid, type TestBackend } from './support';
 
 let b: TestBackend;
 beforeAll(async () => {
@@ -57,9 +57,7 @@ test('feed and coaching library show exactly the items whose depicted children a
       for (const spec of org.children) {
         const childId = uid('pc');
         const guardianId = uid('pgd');
-        await rt.children.create({ childId, displayName: 'K', birthDate: bornYearsAgo(6), groupIds: [groups[spec.group]!], status: 'active', safeguarding: false, createdAt: at, updatedAt: at });
-        await rt.directory.createGuardian({ guardianId, displayName: 'G', createdAt: at });
-        await rt.children.linkGuardian(childId, guardianId, { parentalAuthority: true, since: at }, at, [groups[spec.group]!]);
+        await seedChild(b, { childId, birthDate: bornYearsAgo(6), groupIds: [groups[spec.group]!], guardians: [{ guardianId, parentalAuthority: true }] });
         const token = b.token(guardianId, 'guardian');
         for (const [purpose, c] of [['parent_information', spec.pi], ['coaching_video', spec.cv]] as const) {
           if (c === 'none') continue;
@@ -102,9 +100,7 @@ test('a feed page costs the same number of DynamoDB requests with 5 or 120 items
     await rt.directory.createGroup({ groupId, name: 'F', createdAt: at });
     const childId = uid('fc');
     const guardianId = uid('fgd');
-    await rt.children.create({ childId, displayName: 'K', birthDate: bornYearsAgo(6), groupIds: [groupId], status: 'active', safeguarding: false, createdAt: at, updatedAt: at });
-    await rt.directory.createGuardian({ guardianId, displayName: 'G', createdAt: at });
-    await rt.children.linkGuardian(childId, guardianId, { parentalAuthority: true, since: at }, at, [groupId]);
+    await seedChild(b, { childId, birthDate: bornYearsAgo(6), groupIds: [groupId], guardians: [{ guardianId, parentalAuthority: true }] });
     const token = b.token(guardianId, 'guardian');
     await b.call('POST', `/children/${childId}/decisions`, { token, body: { purpose: 'parent_information', decision: 'granted', noticeVersion: NOTICE } });
     for (let i = 0; i < history; i++) await seedAvailableItem(b, { groupId, childIds: i % 2 ? [childId] : [], purposes: ['parent_information'] });

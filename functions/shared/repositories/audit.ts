@@ -205,7 +205,7 @@ export class AuditRepository {
   /** A page of a subject's trail, newest first, with the linked entries themselves. */
   async trail(subject: AuditSubject, cursor: string | undefined, limit: number): Promise<TrailPage> {
     const out = await this.db.send(
-      new QueryCommand({ ...this.refsQuery(subject), ScanIndexForward: false, ExclusiveStartKey: decodeCursor(cursor, { PK: pkOf(subject) }), Limit: limit }),
+      new QueryCommand({ ...this.refsQuery(subject), ScanIndexForward: false, ExclusiveStartKey: decodeCursor(cursor, { PK: pkOf(subject), SK: { prefix: keys.auditRefPrefix } }), Limit: limit }),
     );
     const next = encodeCursor(out.LastEvaluatedKey);
     return { ...(await this.resolve(subject, out.Items ?? [])), ...(next ? { cursor: next } : {}) };

@@ -1,21 +1,25 @@
 /**
- * The child aggregate: profile, group membership, guardian links and the consent projection,
- * kept on one item so that one read gives everything the rules need.
+ * The child aggregate: profile, group membership, guardian links, the history of those facts and
+ * the consent projection, kept on one item so that one read gives everything the rules need.
+ *
+ * Every change of the child item is conditional on its revision (`rev`) as read and increments it;
+ * so does every lasting use of its footage (an upload, a completion, a publication), through
+ * `bindPart`. Changes and uses of one child are therefore serialised: a use can never be committed
+ * on consent or facts that changed after they were read, and instants taken after a read follow
+ * the order of the commits.
  */
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
-import { emptyProjection, type ChildFacts, type Projection } from '../../domain/consent';
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
+import { emptyProjection, type DecisionsByActor, type Projection } from '../../domain/consent';
+import { enrolmentEndsAt, migratedHistory, type Enrolment, type FactsHistory } from '../../domain/facts';
+import type { RulesChild } from '../../domain/gate';
+import { DECISIONS, PURPOSES } from '../../domain/purposes';
 import { auditPut, type AuditEntry } from '../audit';
-import { ConflictError, NotFoundError, childNotFound } from '../errors';
 import { GSI1 } from '../table-design';
-import { keys, primaryKey, withoutKeys } from '../keys';
+import { keys, primaryKey } from '../keys';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { batchGetAll, queryAll, queryList } from '../dynamo';
+import { part, transact, type Part } from '../transact';
 
 export interface GuardianLink {
   parentalAuthority: boolean;
@@ -23,7 +27,7 @@ export interface GuardianLink {
   since: string;
 }
 
-export interface ChildRecord {
+export interface ChildRecord extends RulesChild {
   childId: string;
   displayName: string;
   birthDate: string;
@@ -32,7 +36,11 @@ export interface ChildRecord {
   endDate?: string;
   safeguarding: boolean;
   guardians: Record<string, GuardianLink>;
-  consent: Projection;
+  consent: Projection & { incomplete?: boolean };
+  /** The facts as timelines: guardian links and authority, the flag, groups, enrolment. */
+  history: FactsHistory;
+  /** Incremented by every change of the child and every lasting use of its footage. */
+  rev: number;
   createdAt: string;
   updatedAt: string;
   /**
@@ -42,37 +50,148 @@ export interface ChildRecord {
   erasure?: { requestId: string; startedAt: string; enrolment?: { status: 'active' | 'ended'; endDate?: string } };
 }
 
-export function childFacts(child: ChildRecord): ChildFacts {
-  return {
-    birthDate: child.birthDate,
-    status: child.status,
-    ...(child.endDate ? { endDate: child.endDate } : {}),
-    safeguarding: child.safeguarding,
-    guardians: Object.entries(child.guardians).map(([guardianId, l]) => ({
-      guardianId,
-      parentalAuthority: l.parentalAuthority,
-    })),
-  };
-}
+// ---- the record as stored, validated on the way back from the table ----
 
+const actorKeySchema = z.union([z.literal('child'), z.templateLiteral(['guardian:', z.string().min(1)])]);
+const latestSchema = z.object({ decision: z.enum(DECISIONS), at: z.string(), eventId: z.string() });
+const byActorSchema = z.partialRecord(actorKeySchema, latestSchema);
+const byPurposeSchema = z.object(Object.fromEntries(PURPOSES.map((p) => [p, byActorSchema.default({})])) as Record<(typeof PURPOSES)[number], z.ZodDefault<typeof byActorSchema>>);
+const projectionSchema = z.object({
+  latest: byPurposeSchema,
+  counting: byPurposeSchema,
+  withdrawnAt: z.partialRecord(z.enum(PURPOSES), z.string()),
+});
+const periodSchema = { from: z.string(), to: z.string().optional() };
+const historySchema = z.object({
+  guardians: z.array(z.object({ ...periodSchema, guardianId: z.string(), parentalAuthority: z.boolean() })),
+  safeguarding: z.array(z.object(periodSchema)),
+  groups: z.array(z.object({ ...periodSchema, groupId: z.string() })),
+  enrolment: z.object({ from: z.string(), endDate: z.string().optional(), endRecordedAt: z.string().optional(), endsAt: z.string().optional() }),
+});
+const linkSchema = z.object({ parentalAuthority: z.boolean(), relationship: z.string().optional(), since: z.string() });
+
+const storedChild = z.object({
+  childId: z.string(),
+  displayName: z.string(),
+  birthDate: z.string(),
+  groupIds: z.array(z.string()),
+  status: z.enum(['active', 'ended']),
+  endDate: z.string().optional(),
+  safeguarding: z.boolean(),
+  guardians: z.record(z.string(), linkSchema).default({}),
+  // Before facts had a history the projection held only the latest decision per actor.
+  consent: z.union([projectionSchema, byPurposeSchema]).optional(),
+  history: historySchema.optional(),
+  rev: z.number().int().min(0).optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  erasure: z
+    .object({
+      requestId: z.string(),
+      startedAt: z.string(),
+      enrolment: z.object({ status: z.enum(['active', 'ended']), endDate: z.string().optional() }).optional(),
+    })
+    .optional(),
+});
+
+const optional = <T extends object>(value: T): T => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+
+/**
+ * A child item as the repository returns it. Items written before facts had a history are read
+ * with their current facts as the history since the child's creation, a projection that the rules
+ * complete, and revision 0; their next change stores all three.
+ */
 function fromItem(item: Record<string, unknown>): ChildRecord {
-  const child = withoutKeys<ChildRecord>(item);
-  return { ...child, consent: { ...emptyProjection(), ...child.consent } };
+  const s = storedChild.parse(item);
+  const guardians = Object.fromEntries(Object.entries(s.guardians).map(([id, l]) => [id, optional(l)]));
+  const consent: ChildRecord['consent'] =
+    s.consent === undefined
+      ? emptyProjection()
+      : 'latest' in s.consent && 'counting' in s.consent
+        ? (s.consent as Projection)
+        : { ...emptyProjection(), latest: s.consent as DecisionsByActor, incomplete: true };
+  return optional({
+    childId: s.childId,
+    displayName: s.displayName,
+    birthDate: s.birthDate,
+    groupIds: s.groupIds,
+    status: s.status,
+    endDate: s.endDate,
+    safeguarding: s.safeguarding,
+    guardians,
+    consent,
+    history: s.history ? (optional({ ...s.history, enrolment: optional(s.history.enrolment) }) as FactsHistory) : migratedHistory({ ...s, guardians }),
+    rev: s.rev ?? 0,
+    createdAt: s.createdAt,
+    updatedAt: s.updatedAt,
+    erasure: s.erasure,
+  });
 }
 
-export function isConditionFailure(err: unknown): boolean {
-  if (err instanceof TransactionCanceledException) {
-    return (err.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed');
-  }
-  return (err as { name?: string })?.name === 'ConditionalCheckFailedException';
+/** The condition that the child item is as it was read: same revision, no erasure started. */
+function unchanged(child: Pick<ChildRecord, 'rev'>): { ConditionExpression: string; ExpressionAttributeValues: Record<string, unknown> } {
+  return child.rev === 0
+    ? { ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(erasure) AND (attribute_not_exists(rev) OR rev = :rev)', ExpressionAttributeValues: { ':rev': 0 } }
+    : { ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(erasure) AND rev = :rev', ExpressionAttributeValues: { ':rev': child.rev } };
 }
 
-export function isTransactionConflict(err: unknown): boolean {
-  return (
-    err instanceof TransactionCanceledException &&
-    (err.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict')
-  );
+/** The label of a depicted child's binding in a use's transaction. */
+export const childLabel = (childId: string): `child:${string}` => `child:${childId}`;
+
+/**
+ * Binds a use to the child as it was read: fails when its consent or facts changed since, or its
+ * erasure started, and otherwise moves its revision on, so that a change that read the child
+ * before this use fails in turn. Goes into the use's own transaction.
+ */
+export function bindPart(table: string, child: Pick<ChildRecord, 'childId' | 'rev'>): Part<`child:${string}`> {
+  const cond = unchanged(child);
+  return part(childLabel(child.childId), {
+    Update: {
+      TableName: table,
+      Key: keys.child(child.childId),
+      UpdateExpression: 'SET rev = :next',
+      ConditionExpression: cond.ConditionExpression,
+      ExpressionAttributeValues: { ...cond.ExpressionAttributeValues, ':next': child.rev + 1 },
+    },
+  });
 }
+
+/** The update of a child item as read: the given fields and the next revision, on condition that it is unchanged. */
+export function changePart(table: string, current: Pick<ChildRecord, 'childId' | 'rev'>, fields: Record<string, unknown>): Part<'child'> {
+  const cond = unchanged(current);
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = { ...cond.ExpressionAttributeValues, ':next': current.rev + 1 };
+  const sets = Object.entries(fields)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v], i) => {
+    names[`#f${i}`] = k;
+    values[`:f${i}`] = v;
+    return `#f${i} = :f${i}`;
+  });
+  return part('child', {
+    Update: {
+      TableName: table,
+      Key: keys.child(current.childId),
+      UpdateExpression: `SET ${[...sets, 'rev = :next'].join(', ')}`,
+      ConditionExpression: cond.ConditionExpression,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    },
+  });
+}
+
+/** What a change of a child came to: written; the child was not as read (changed, being erased or gone: read again); or a named part failed. */
+export type ChangeOutcome = 'saved' | 'stale' | 'group_missing' | 'guardian_missing' | 'duplicate';
+
+export interface LinkRow {
+  childId: string;
+  link: GuardianLink;
+  groupIds?: string[];
+  /** The child's enrolment end, copied onto the link for the family's feed. */
+  enrolment?: Pick<Enrolment, 'endDate' | 'endsAt'>;
+}
+
+const enrolmentOnLink = (history: FactsHistory) => optional({ endDate: history.enrolment.endDate, endsAt: enrolmentEndsAt(history.enrolment)?.toISOString() });
 
 export class ChildrenRepository {
   constructor(
@@ -85,17 +204,14 @@ export class ChildrenRepository {
     return out.Item ? fromItem(out.Item) : undefined;
   }
 
-  async require(childId: string): Promise<ChildRecord> {
-    const child = await this.get(childId);
-    if (!child) throw childNotFound();
-    return child;
-  }
-
-  /** Up to 100 children per request; unprocessed keys are retried. Order follows `childIds`. */
+  /**
+   * Up to 100 children per request, read consistently (what the rules decide on must not be older
+   * than an answered change); unprocessed keys are retried. Order follows `childIds`.
+   */
   async getMany(childIds: readonly string[]): Promise<ChildRecord[]> {
     const unique = [...new Set(childIds)];
     const found = new Map<string, ChildRecord>();
-    for (const item of await batchGetAll(this.db, this.table, unique.map((id) => keys.child(id)))) {
+    for (const item of await batchGetAll(this.db, this.table, unique.map((id) => keys.child(id)), true)) {
       const child = fromItem(item);
       found.set(child.childId, child);
     }
@@ -110,7 +226,7 @@ export class ChildrenRepository {
         TableName: this.table,
         KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
         ExpressionAttributeValues: { ':pk': pk, ':prefix': keys.groupChildPrefix },
-        ExclusiveStartKey: decodeCursor(cursor, { PK: pk }),
+        ExclusiveStartKey: decodeCursor(cursor, { PK: pk, SK: { prefix: keys.groupChildPrefix } }),
         Limit: limit,
       }),
     );
@@ -134,8 +250,8 @@ export class ChildrenRepository {
     return result;
   }
 
-  /** The children a guardian is linked to, with the link. */
-  async listLinksOfGuardian(guardianId: string): Promise<{ childId: string; link: GuardianLink; groupIds?: string[] }[]> {
+  /** The children a guardian is linked to, with the link, the child's groups and its enrolment end. */
+  async listLinksOfGuardian(guardianId: string): Promise<LinkRow[]> {
     const k = keys.childrenOfGuardian(guardianId);
     const items = await queryList(this.db, {
       TableName: this.table,
@@ -143,243 +259,128 @@ export class ChildrenRepository {
       KeyConditionExpression: 'GSI1PK = :pk AND begins_with(GSI1SK, :prefix)',
       ExpressionAttributeValues: { ':pk': k.GSI1PK, ':prefix': k.GSI1SK_PREFIX },
     });
-    const links = items.map((i) => ({
+    return items.map((i) => ({
       childId: String(i.childId),
       ...(Array.isArray(i.groupIds) ? { groupIds: i.groupIds.map(String) } : {}),
+      ...(typeof i.endDate === 'string' ? { enrolment: optional({ endDate: i.endDate, endsAt: typeof i.endsAt === 'string' ? i.endsAt : undefined }) } : {}),
       link: {
         parentalAuthority: i.parentalAuthority === true,
         since: String(i.since),
         ...(i.relationship ? { relationship: String(i.relationship) } : {}),
       },
     }));
-    return links;
   }
 
   /**
    * Creates a child in its groups; every group must exist. An id that belonged to an erased child
    * (or one being erased) is never given again: what stays of that child lives under the same key.
    */
-  async create(child: Omit<ChildRecord, 'consent' | 'guardians'>, audit?: AuditEntry): Promise<ChildRecord> {
-    const record: ChildRecord = { ...child, guardians: {}, consent: emptyProjection() };
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.table,
-                Item: { ...keys.child(child.childId), entityType: 'Child', ...record },
-                ConditionExpression: 'attribute_not_exists(PK)',
-              },
-            },
-            { ConditionCheck: { TableName: this.table, Key: keys.erased(child.childId), ConditionExpression: 'attribute_not_exists(PK)' } },
-            { ConditionCheck: { TableName: this.table, Key: keys.erasing(child.childId), ConditionExpression: 'attribute_not_exists(PK)' } },
-            ...this.membershipWrites(child.childId, [], child.groupIds),
-            ...(audit ? [auditPut(this.table, audit)] : []),
-          ],
-        }),
-      );
-    } catch (err) {
-      if (err instanceof TransactionCanceledException) {
-        const reasons = err.CancellationReasons ?? [];
-        if (reasons[0]?.Code === 'ConditionalCheckFailed') {
-          throw new ConflictError('child_exists', 'A child with this id exists already');
-        }
-        if (reasons[1]?.Code === 'ConditionalCheckFailed' || reasons[2]?.Code === 'ConditionalCheckFailed') {
-          throw new ConflictError('child_erased', 'A child with this id was erased; its id is not given again');
-        }
-        if (reasons.some((r) => r.Code === 'ConditionalCheckFailed')) {
-          throw new NotFoundError('group_not_found', 'One of the groups does not exist');
-        }
-      }
-      throw err;
-    }
-    return record;
+  async create(child: ChildRecord, audit?: AuditEntry, extra: readonly Part[] = []): Promise<'created' | 'exists' | 'erased' | 'group_missing' | 'duplicate'> {
+    const outcome = await transact(this.db, [
+      part('child', { Put: { TableName: this.table, Item: { ...keys.child(child.childId), entityType: 'Child', ...child }, ConditionExpression: 'attribute_not_exists(PK)' } }),
+      part('erased', { ConditionCheck: { TableName: this.table, Key: keys.erased(child.childId), ConditionExpression: 'attribute_not_exists(PK)' } }),
+      part('erasing', { ConditionCheck: { TableName: this.table, Key: keys.erasing(child.childId), ConditionExpression: 'attribute_not_exists(PK)' } }),
+      ...this.membershipParts(child.childId, [], child.groupIds),
+      ...(audit ? [part('audit', auditPut(this.table, audit))] : []),
+      ...extra,
+    ]);
+    if (outcome.ok) return 'created';
+    if (outcome.failed.includes('idempotency')) return 'duplicate';
+    if (outcome.failed.includes('child')) return 'exists';
+    if (outcome.failed.includes('erased') || outcome.failed.includes('erasing')) return 'erased';
+    if (outcome.failed.some((l) => l.startsWith('group:'))) return 'group_missing';
+    return 'exists';
   }
 
-  private membershipWrites(childId: string, before: readonly string[], after: readonly string[]) {
+  private membershipParts(childId: string, before: readonly string[], after: readonly string[]): Part[] {
     const added = after.filter((g) => !before.includes(g));
     const removed = before.filter((g) => !after.includes(g));
     return [
-      ...added.map((groupId) => ({
-        ConditionCheck: {
-          TableName: this.table,
-          Key: primaryKey(keys.group(groupId)),
-          ConditionExpression: 'attribute_exists(PK)',
-        },
-      })),
-      ...added.map((groupId) => ({
-        Put: {
-          TableName: this.table,
-          Item: { ...keys.groupChild(groupId, childId), entityType: 'GroupChild', groupId, childId },
-        },
-      })),
-      ...removed.map((groupId) => ({ Delete: { TableName: this.table, Key: keys.groupChild(groupId, childId) } })),
+      ...added.map((groupId) => part(`group:${groupId}`, { ConditionCheck: { TableName: this.table, Key: primaryKey(keys.group(groupId)), ConditionExpression: 'attribute_exists(PK)' } })),
+      ...added.map((groupId) => part(`member:${groupId}`, { Put: { TableName: this.table, Item: { ...keys.groupChild(groupId, childId), entityType: 'GroupChild', groupId, childId } } })),
+      ...removed.map((groupId) => part(`member:${groupId}`, { Delete: { TableName: this.table, Key: keys.groupChild(groupId, childId) } })),
     ];
   }
 
-  /**
-   * Changes profile fields and, when given, the groups. The update is conditional on the groups
-   * read before, so two concurrent regroupings cannot leave stray membership items.
-   */
-  async update(
-    current: ChildRecord,
-    patch: Partial<Pick<ChildRecord, 'displayName' | 'birthDate' | 'groupIds' | 'safeguarding'>>,
-    now: string,
-    audit?: AuditEntry,
-  ): Promise<ChildRecord> {
-    const fields = { ...patch, updatedAt: now };
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = { ':groups': current.groupIds };
-    const sets = Object.entries(fields).map(([k, v]) => {
-      names[`#${k}`] = k;
-      values[`:${k}`] = v;
-      return `#${k} = :${k}`;
-    });
-    names['#groupIds'] = 'groupIds';
-    const groupsChanged = patch.groupIds !== undefined;
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.table,
-                Key: keys.child(current.childId),
-                UpdateExpression: `SET ${sets.join(', ')}`,
-                ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(erasure) AND #groupIds = :groups',
-                ExpressionAttributeNames: names,
-                ExpressionAttributeValues: values,
-              },
-            },
-            ...(groupsChanged ? this.membershipWrites(current.childId, current.groupIds, patch.groupIds ?? []) : []),
-            ...(groupsChanged
-              ? Object.keys(current.guardians).map((guardianId) => ({
-                  Update: {
-                    TableName: this.table,
-                    Key: primaryKey(keys.guardianLink(current.childId, guardianId)),
-                    UpdateExpression: 'SET groupIds = :groups',
-                    ExpressionAttributeValues: { ':groups': patch.groupIds },
-                  },
-                }))
-              : []),
-            ...(audit ? [auditPut(this.table, audit)] : []),
-          ],
-        }),
-      );
-    } catch (err) {
-      if (err instanceof TransactionCanceledException) {
-        const reasons = err.CancellationReasons ?? [];
-        if (reasons[0]?.Code === 'ConditionalCheckFailed' || reasons.some((r) => r.Code === 'TransactionConflict')) {
-          throw new ConflictError('concurrent_update', 'The child was changed at the same time; read it again and retry');
-        }
-        if (reasons.some((r) => r.Code === 'ConditionalCheckFailed')) {
-          throw new NotFoundError('group_not_found', 'One of the groups does not exist');
-        }
-      }
-      throw err;
-    }
-    return { ...current, ...patch, updatedAt: now };
+  /** The link item a guardian's feed reads: the child's groups and enrolment end travel on it, so the feed needs no read of the child. */
+  private linkItem(child: Pick<ChildRecord, 'childId' | 'groupIds' | 'history'>, guardianId: string, link: GuardianLink) {
+    return { ...keys.guardianLink(child.childId, guardianId), entityType: 'GuardianLink', childId: child.childId, guardianId, groupIds: child.groupIds, ...enrolmentOnLink(child.history), ...link };
   }
 
-  /** Ends the enrolment from `endDate` on. */
-  async end(childId: string, endDate: string, now: string, audit?: AuditEntry): Promise<void> {
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.table,
-                Key: keys.child(childId),
-                UpdateExpression: 'SET #status = :ended, endDate = :endDate, updatedAt = :now',
-                ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(erasure)',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: { ':ended': 'ended', ':endDate': endDate, ':now': now },
-              },
-            },
-            ...(audit ? [auditPut(this.table, audit)] : []),
-          ],
+  private async save(current: ChildRecord, fields: Partial<ChildRecord>, parts: readonly Part[], audit?: AuditEntry): Promise<ChangeOutcome> {
+    const outcome = await transact(this.db, [changePart(this.table, current, fields), ...parts, ...(audit ? [part('audit', auditPut(this.table, audit))] : [])]);
+    if (outcome.ok) return 'saved';
+    if (outcome.failed.includes('child') || outcome.conflict) return 'stale';
+    if (outcome.failed.some((l) => l.startsWith('group:'))) return 'group_missing';
+    if (outcome.failed.includes('guardian')) return 'guardian_missing';
+    return 'stale';
+  }
+
+  /**
+   * Changes profile fields, the groups (and with them the membership items and the copies on the
+   * guardian links) and the history, on condition that the child is as read.
+   */
+  async update(current: ChildRecord, next: ChildRecord, audit?: AuditEntry): Promise<ChangeOutcome> {
+    const groupsChanged = next.groupIds.join('\n') !== current.groupIds.join('\n');
+    const fields = { displayName: next.displayName, birthDate: next.birthDate, groupIds: next.groupIds, safeguarding: next.safeguarding, history: next.history, updatedAt: next.updatedAt };
+    return this.save(
+      current,
+      fields,
+      groupsChanged
+        ? [
+            ...this.membershipParts(current.childId, current.groupIds, next.groupIds),
+            ...Object.keys(current.guardians).map((guardianId) =>
+              part(`link:${guardianId}`, {
+                Update: { TableName: this.table, Key: primaryKey(keys.guardianLink(current.childId, guardianId)), UpdateExpression: 'SET groupIds = :groups', ExpressionAttributeValues: { ':groups': next.groupIds } },
+              }),
+            ),
+          ]
+        : [],
+      audit,
+    );
+  }
+
+  /** Ends the enrolment as `next` records it; the guardians' links carry the end to their feeds. */
+  async end(current: ChildRecord, next: ChildRecord, audit?: AuditEntry): Promise<ChangeOutcome> {
+    const onLink = enrolmentOnLink(next.history);
+    return this.save(
+      current,
+      { status: next.status, endDate: next.endDate, history: next.history, updatedAt: next.updatedAt },
+      Object.keys(current.guardians).map((guardianId) =>
+        part(`link:${guardianId}`, {
+          Update: {
+            TableName: this.table,
+            Key: primaryKey(keys.guardianLink(current.childId, guardianId)),
+            UpdateExpression: 'SET endDate = :endDate, endsAt = :endsAt',
+            ExpressionAttributeValues: { ':endDate': onLink.endDate, ':endsAt': onLink.endsAt },
+          },
         }),
-      );
-    } catch (err) {
-      if (isConditionFailure(err)) throw childNotFound();
-      throw err;
-    }
+      ),
+      audit,
+    );
   }
 
   /** Links (or relinks) a guardian; the link item serves "children of a guardian", the copy on the child serves the rules. */
-  async linkGuardian(childId: string, guardianId: string, link: GuardianLink, now: string, groupIds: readonly string[], audit?: AuditEntry): Promise<void> {
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.table,
-                Key: keys.child(childId),
-                UpdateExpression: 'SET guardians.#g = :link, updatedAt = :now',
-                ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(erasure)',
-                ExpressionAttributeNames: { '#g': guardianId },
-                ExpressionAttributeValues: { ':link': link, ':now': now },
-              },
-            },
-            {
-              ConditionCheck: {
-                TableName: this.table,
-                Key: keys.guardian(guardianId),
-                ConditionExpression: 'attribute_exists(PK)',
-              },
-            },
-            {
-              Put: {
-                TableName: this.table,
-                // The child's groups travel on the link, so a guardian's feed needs no read of the child.
-                Item: { ...keys.guardianLink(childId, guardianId), entityType: 'GuardianLink', childId, guardianId, groupIds, ...link },
-              },
-            },
-            ...(audit ? [auditPut(this.table, audit)] : []),
-          ],
-        }),
-      );
-    } catch (err) {
-      if (err instanceof TransactionCanceledException) {
-        const reasons = err.CancellationReasons ?? [];
-        if (reasons[0]?.Code === 'ConditionalCheckFailed') throw childNotFound();
-        if (reasons[1]?.Code === 'ConditionalCheckFailed') {
-          throw new NotFoundError('guardian_not_found', 'No such guardian');
-        }
-        if (reasons.some((r) => r.Code === 'TransactionConflict')) {
-          throw new ConflictError('concurrent_update', 'The child was changed at the same time; retry');
-        }
-      }
-      throw err;
-    }
+  async linkGuardian(current: ChildRecord, next: ChildRecord, guardianId: string, audit?: AuditEntry): Promise<ChangeOutcome> {
+    const link = next.guardians[guardianId];
+    if (!link) throw new Error('the link to write is not on the child');
+    return this.save(
+      current,
+      { guardians: next.guardians, history: next.history, updatedAt: next.updatedAt },
+      [
+        part('guardian', { ConditionCheck: { TableName: this.table, Key: keys.guardian(guardianId), ConditionExpression: 'attribute_exists(PK)' } }),
+        part(`link:${guardianId}`, { Put: { TableName: this.table, Item: this.linkItem(next, guardianId, link) } }),
+      ],
+      audit,
+    );
   }
 
-  async unlinkGuardian(childId: string, guardianId: string, now: string, audit?: AuditEntry): Promise<void> {
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.table,
-                Key: keys.child(childId),
-                UpdateExpression: 'REMOVE guardians.#g SET updatedAt = :now',
-                ConditionExpression: 'attribute_exists(guardians.#g) AND attribute_not_exists(erasure)',
-                ExpressionAttributeNames: { '#g': guardianId },
-                ExpressionAttributeValues: { ':now': now },
-              },
-            },
-            { Delete: { TableName: this.table, Key: primaryKey(keys.guardianLink(childId, guardianId)) } },
-            ...(audit ? [auditPut(this.table, audit)] : []),
-          ],
-        }),
-      );
-    } catch (err) {
-      if (isConditionFailure(err)) throw new NotFoundError('guardian_link_not_found', 'This guardian is not linked to the child');
-      throw err;
-    }
+  async unlinkGuardian(current: ChildRecord, next: ChildRecord, guardianId: string, audit?: AuditEntry): Promise<ChangeOutcome> {
+    return this.save(
+      current,
+      { guardians: next.guardians, history: next.history, updatedAt: next.updatedAt },
+      [part(`link:${guardianId}`, { Delete: { TableName: this.table, Key: primaryKey(keys.guardianLink(current.childId, guardianId)) } })],
+      audit,
+    );
   }
 }

@@ -2,28 +2,43 @@
  * The consent ledger: immutable events under the child, and the projection on the child item,
  * always written in one transaction.
  */
-import { QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
 import { amsterdamDate } from '../../domain/calendar';
-import { actorKey, applyEvent, supersedes, type ConsentEvent } from '../../domain/consent';
+import type { ConsentEvent, Projection } from '../../domain/consent';
+import { DECISIONS, PURPOSES } from '../../domain/purposes';
 import { auditPut, type AuditEntry } from '../audit';
-import { ConflictError, childNotFound } from '../errors';
 import { batchGetAll, queryList } from '../dynamo';
 import { keys } from '../keys';
 import { decodeCursor, encodeCursor } from '../cursor';
-import { isConditionFailure, isTransactionConflict, type ChildRecord, type ChildrenRepository } from './children';
+import { part, transact, type Part } from '../transact';
+import { changePart, type ChildRecord } from './children';
 
-const MAX_ATTEMPTS = 12;
+const eventSchema = z.object({
+  eventId: z.string(),
+  childId: z.string(),
+  purpose: z.enum(PURPOSES),
+  decision: z.enum(DECISIONS),
+  actor: z.discriminatedUnion('kind', [z.object({ kind: z.literal('guardian'), guardianId: z.string() }), z.object({ kind: z.literal('child') })]),
+  recordedBy: z.object({
+    userId: z.string(),
+    role: z.enum(['guardian', 'child', 'staff', 'admin']),
+    channel: z.enum(['app', 'paper_form']),
+    formReference: z.string().optional(),
+    signedOn: z.string().optional(),
+  }),
+  noticeVersion: z.string(),
+  at: z.string(),
+});
 
+/** A ledger event as stored, validated on the way back from the table. */
 function eventFromItem(item: Record<string, unknown>): ConsentEvent {
+  const e = eventSchema.parse(item);
+  const { formReference, signedOn, ...recordedBy } = e.recordedBy;
   return {
-    eventId: String(item.eventId),
-    childId: String(item.childId),
-    purpose: item.purpose as ConsentEvent['purpose'],
-    decision: item.decision as ConsentEvent['decision'],
-    actor: item.actor as ConsentEvent['actor'],
-    recordedBy: item.recordedBy as ConsentEvent['recordedBy'],
-    noticeVersion: String(item.noticeVersion),
-    at: String(item.at),
+    ...e,
+    actor: e.actor.kind === 'child' ? { kind: 'child' } : { kind: 'guardian', guardianId: e.actor.guardianId },
+    recordedBy: { ...recordedBy, ...(formReference !== undefined ? { formReference } : {}), ...(signedOn !== undefined ? { signedOn } : {}) },
   };
 }
 
@@ -31,93 +46,46 @@ export class ConsentLedgerRepository {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
-    private readonly children: ChildrenRepository,
-    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
   ) {}
 
   /**
-   * Appends a decision and updates the projection in one transaction.
-   * The projection entry is replaced only when the event is later in ledger order, and only if it
-   * is still what was read (optimistic check on that one entry), so concurrent decisions are never lost:
-   * on a conflict the child is read again and the write retried.
+   * Appends a decision and stores the child's new projection in one transaction, on condition that
+   * the child is as it was read (its revision): a decision is never recorded on facts or a state
+   * that changed meanwhile. `stale` then: read the child again and decide again. A withdrawal
+   * leaves a marker until its propagation to footage is done (the sweep's backstop). `duplicate`:
+   * an `extra` part labelled `idempotency` found its key taken.
    */
-  async appendDecision(event: ConsentEvent, child: ChildRecord, audit?: AuditEntry): Promise<ChildRecord> {
-    const key = actorKey(event.actor);
-    let current = child;
-    for (let attempt = 1; ; attempt++) {
-      const previous = current.consent[event.purpose][key];
-      const replace = supersedes(event, previous);
-      const names = { '#c': 'consent', '#p': event.purpose, '#a': key };
-      const guard = previous
-        ? { ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(erasure) AND #c.#p.#a.eventId = :prev', values: { ':prev': previous.eventId } }
-        : { ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(erasure) AND attribute_not_exists(#c.#p.#a)', values: {} };
-      try {
-        await this.db.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: this.table,
-                  Item: { ...keys.consentEvent(event.childId, event.at, event.eventId), entityType: 'ConsentEvent', ...event },
-                  ConditionExpression: 'attribute_not_exists(PK)',
+  async appendDecision(event: ConsentEvent, child: ChildRecord, projection: Projection, audit?: AuditEntry, extra: readonly Part[] = []): Promise<'appended' | 'stale' | 'duplicate'> {
+    const outcome = await transact(this.db, [
+      part('event', {
+        Put: {
+          TableName: this.table,
+          Item: { ...keys.consentEvent(event.childId, event.at, event.eventId), entityType: 'ConsentEvent', ...event },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      }),
+      ...(event.decision === 'withdrawn'
+        ? [
+            part('propagation', {
+              Put: {
+                TableName: this.table,
+                Item: {
+                  ...keys.pendingPropagation(event.eventId),
+                  ...keys.pendingPropagationIndex(amsterdamDate(new Date(event.at)), event.eventId),
+                  entityType: 'PendingPropagation',
+                  event,
                 },
               },
-              // A withdrawal leaves a marker until its propagation to footage is done (the sweep's backstop).
-              ...(event.decision === 'withdrawn'
-                ? [
-                    {
-                      Put: {
-                        TableName: this.table,
-                        Item: {
-                          ...keys.pendingPropagation(event.eventId),
-                          ...keys.pendingPropagationIndex(amsterdamDate(new Date(event.at)), event.eventId),
-                          entityType: 'PendingPropagation',
-                          event,
-                        },
-                      },
-                    },
-                  ]
-                : []),
-              replace
-                ? {
-                    Update: {
-                      TableName: this.table,
-                      Key: keys.child(event.childId),
-                      UpdateExpression: 'SET #c.#p.#a = :latest',
-                      ConditionExpression: guard.ConditionExpression,
-                      ExpressionAttributeNames: names,
-                      ExpressionAttributeValues: {
-                        ...guard.values,
-                        ':latest': { decision: event.decision, at: event.at, eventId: event.eventId },
-                      },
-                    },
-                  }
-                : {
-                    ConditionCheck: {
-                      TableName: this.table,
-                      Key: keys.child(event.childId),
-                      ConditionExpression: guard.ConditionExpression,
-                      ExpressionAttributeNames: names,
-                      ...(previous ? { ExpressionAttributeValues: guard.values } : {}),
-                    },
-                  },
-              ...(audit ? [auditPut(this.table, audit)] : []),
-            ],
-          }),
-        );
-        return { ...current, consent: applyEvent(current.consent, event) };
-      } catch (err) {
-        if (!(isConditionFailure(err) || isTransactionConflict(err))) throw err;
-        if (attempt >= MAX_ATTEMPTS) {
-          throw new ConflictError('concurrent_update', 'Too many decisions for this child at once; retry');
-        }
-        await this.sleep(Math.random() * Math.min(200, 10 * 2 ** attempt));
-        const fresh = await this.children.get(event.childId);
-        // An erasure started meanwhile: the child is gone for everyone who decides.
-        if (!fresh || fresh.erasure) throw childNotFound();
-        current = fresh;
-      }
-    }
+            }),
+          ]
+        : []),
+      changePart(this.table, child, { consent: projection }),
+      ...(audit ? [part('audit', auditPut(this.table, audit))] : []),
+      ...extra,
+    ]);
+    if (outcome.ok) return 'appended';
+    if (outcome.failed.includes('idempotency')) return 'duplicate';
+    return 'stale';
   }
 
   /** A page of the child's ledger in ledger order. */
@@ -128,7 +96,7 @@ export class ConsentLedgerRepository {
         TableName: this.table,
         KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
         ExpressionAttributeValues: { ':pk': pk, ':prefix': keys.consentPrefix },
-        ExclusiveStartKey: decodeCursor(cursor, { PK: pk }),
+        ExclusiveStartKey: decodeCursor(cursor, { PK: pk, SK: { prefix: keys.consentPrefix } }),
         Limit: limit,
       }),
     );

@@ -1,16 +1,9 @@
 /** Groups, guardians and staff: the people and places the consent rules are about. */
-import {
-  GetCommand,
-  PutCommand,
-  TransactWriteCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { ConflictError, NotFoundError } from '../errors';
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { queryList } from '../dynamo';
 import { GSI1 } from '../table-design';
 import { keys, primaryKey, withoutKeys } from '../keys';
-import { isConditionFailure } from './children';
+import { part, transact, type Part } from '../transact';
 
 export interface GroupRecord {
   groupId: string;
@@ -38,20 +31,14 @@ export class DirectoryRepository {
     private readonly table: string,
   ) {}
 
-  async createGroup(group: GroupRecord): Promise<GroupRecord> {
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...keys.group(group.groupId), entityType: 'Group', ...group },
-          ConditionExpression: 'attribute_not_exists(PK)',
-        }),
-      );
-    } catch (err) {
-      if (isConditionFailure(err)) throw new ConflictError('group_exists', 'A group with this id exists already');
-      throw err;
-    }
-    return group;
+  /** Creates a group; `exists` when the id is taken, `duplicate` when an `extra` idempotency part found its key taken. */
+  async createGroup(group: GroupRecord, extra: readonly Part[] = []): Promise<'created' | 'exists' | 'duplicate'> {
+    const outcome = await transact(this.db, [
+      part('group', { Put: { TableName: this.table, Item: { ...keys.group(group.groupId), entityType: 'Group', ...group }, ConditionExpression: 'attribute_not_exists(PK)' } }),
+      ...extra,
+    ]);
+    if (outcome.ok) return 'created';
+    return outcome.failed.includes('idempotency') ? 'duplicate' : 'exists';
   }
 
   async listGroups(): Promise<GroupRecord[]> {
@@ -69,20 +56,14 @@ export class DirectoryRepository {
     return out.Item ? withoutKeys<GroupRecord>(out.Item) : undefined;
   }
 
-  async createGuardian(guardian: GuardianRecord): Promise<GuardianRecord> {
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...keys.guardian(guardian.guardianId), entityType: 'Guardian', ...guardian },
-          ConditionExpression: 'attribute_not_exists(PK)',
-        }),
-      );
-    } catch (err) {
-      if (isConditionFailure(err)) throw new ConflictError('guardian_exists', 'A guardian with this id exists already');
-      throw err;
-    }
-    return guardian;
+  /** Creates a guardian; `exists` when the id is taken, `duplicate` when an `extra` idempotency part found its key taken. */
+  async createGuardian(guardian: GuardianRecord, extra: readonly Part[] = []): Promise<'created' | 'exists' | 'duplicate'> {
+    const outcome = await transact(this.db, [
+      part('guardian', { Put: { TableName: this.table, Item: { ...keys.guardian(guardian.guardianId), entityType: 'Guardian', ...guardian }, ConditionExpression: 'attribute_not_exists(PK)' } }),
+      ...extra,
+    ]);
+    if (outcome.ok) return 'created';
+    return outcome.failed.includes('idempotency') ? 'duplicate' : 'exists';
   }
 
   async getGuardian(guardianId: string): Promise<GuardianRecord | undefined> {
@@ -98,58 +79,27 @@ export class DirectoryRepository {
   }
 
   /**
-   * Creates or replaces a staff member's groups. Conditional on the groups read before
-   * (`previous`), with membership items kept in the same transaction.
+   * Creates or replaces a staff member's groups. Conditional on the record read before
+   * (`previous`), with membership items kept in the same transaction. `stale`: changed meanwhile.
    */
-  async putStaff(staff: StaffRecord, previous: StaffRecord | undefined): Promise<StaffRecord> {
+  async putStaff(staff: StaffRecord, previous: StaffRecord | undefined): Promise<'saved' | 'stale' | 'group_missing'> {
     const before = previous?.groupIds ?? [];
     const added = staff.groupIds.filter((g) => !before.includes(g));
     const removed = before.filter((g) => !staff.groupIds.includes(g));
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.table,
-                Item: { ...keys.staff(staff.staffId), entityType: 'Staff', ...staff },
-                ...(previous
-                  ? {
-                      ConditionExpression: 'updatedAt = :prev',
-                      ExpressionAttributeValues: { ':prev': previous.updatedAt },
-                    }
-                  : { ConditionExpression: 'attribute_not_exists(PK)' }),
-              },
-            },
-            ...added.map((groupId) => ({
-              ConditionCheck: {
-                TableName: this.table,
-                Key: primaryKey(keys.group(groupId)),
-                ConditionExpression: 'attribute_exists(PK)',
-              },
-            })),
-            ...added.map((groupId) => ({
-              Put: {
-                TableName: this.table,
-                Item: { ...keys.groupStaff(groupId, staff.staffId), entityType: 'GroupStaff', groupId, staffId: staff.staffId },
-              },
-            })),
-            ...removed.map((groupId) => ({ Delete: { TableName: this.table, Key: keys.groupStaff(groupId, staff.staffId) } })),
-          ],
-        }),
-      );
-    } catch (err) {
-      if (err instanceof TransactionCanceledException) {
-        const reasons = err.CancellationReasons ?? [];
-        if (reasons[0]?.Code === 'ConditionalCheckFailed' || reasons.some((r) => r.Code === 'TransactionConflict')) {
-          throw new ConflictError('concurrent_update', 'The staff member was changed at the same time; retry');
-        }
-        if (reasons.some((r) => r.Code === 'ConditionalCheckFailed')) {
-          throw new NotFoundError('group_not_found', 'One of the groups does not exist');
-        }
-      }
-      throw err;
-    }
-    return staff;
+    const outcome = await transact(this.db, [
+      part('staff', {
+        Put: {
+          TableName: this.table,
+          Item: { ...keys.staff(staff.staffId), entityType: 'Staff', ...staff },
+          ...(previous ? { ConditionExpression: 'updatedAt = :prev', ExpressionAttributeValues: { ':prev': previous.updatedAt } } : { ConditionExpression: 'attribute_not_exists(PK)' }),
+        },
+      }),
+      ...added.map((groupId) => part(`group:${groupId}`, { ConditionCheck: { TableName: this.table, Key: primaryKey(keys.group(groupId)), ConditionExpression: 'attribute_exists(PK)' } })),
+      ...added.map((groupId) => part(`member:${groupId}`, { Put: { TableName: this.table, Item: { ...keys.groupStaff(groupId, staff.staffId), entityType: 'GroupStaff', groupId, staffId: staff.staffId } } })),
+      ...removed.map((groupId) => part(`member:${groupId}`, { Delete: { TableName: this.table, Key: keys.groupStaff(groupId, staff.staffId) } })),
+    ]);
+    if (outcome.ok) return 'saved';
+    if (outcome.failed.includes('staff') || outcome.conflict) return 'stale';
+    return 'group_missing';
   }
 }

@@ -3,14 +3,15 @@
  * finds if a run stopped halfway), and afterwards what stays instead of the child's profile.
  * Every step is a conditional or idempotent write, so an erasure can be run again at any point.
  */
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PublicationEvidence } from '../../domain/erasure';
+import type { FactsHistory } from '../../domain/facts';
 import { auditPut, type AuditEntry } from '../audit';
 import { batchGetAll, queryAll, queryList } from '../dynamo';
 import { keys, primaryKey, withoutKeys } from '../keys';
 import { GSI2 } from '../table-design';
-import { isConditionFailure, type ChildRecord } from './children';
+import { isConditionFailure, part, transact, type TransactItem } from '../transact';
+import { changePart, type ChildRecord } from './children';
 
 /** Written when an erasure starts, removed when it is finished. */
 export interface ErasingMarker {
@@ -63,55 +64,37 @@ export class ErasureRepository {
   }
 
   /**
-   * Starts an erasure, all or nothing: the child is marked (no new use from today: its enrolment
+   * Starts an erasure, all or nothing: the child is marked (no new use from now: its enrolment
    * ends today unless it ended before), the marker is written, with the request when it is new
-   * and the audit entry; conditional on the child being as it was read (its groups), so that the
-   * marker names the groups whose memberships must go. `conflict` when it was not: an erasure
-   * started meanwhile, or the child changed; read again.
+   * and the audit entry; conditional on the child being as it was read (its revision), so that
+   * the marker names the groups whose memberships must go and no use bound to an earlier read can
+   * commit after it. `conflict` when it was not: an erasure started meanwhile, or the child
+   * changed; read again.
    */
-  async start(child: ChildRecord, marker: ErasingMarker, today: string, extra: readonly Record<string, unknown>[], audit: AuditEntry): Promise<'started' | 'conflict'> {
+  async start(child: ChildRecord, history: FactsHistory, marker: ErasingMarker, today: string, extra: readonly TransactItem[], audit: AuditEntry): Promise<'started' | 'conflict'> {
     const endDate = child.status === 'ended' && child.endDate && child.endDate < today ? child.endDate : today;
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.table,
-                Key: keys.child(child.childId),
-                UpdateExpression: 'SET erasure = :erasure, #status = :ended, endDate = :endDate, updatedAt = :now',
-                ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(erasure) AND groupIds = :groups',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: {
-                  ':groups': child.groupIds,
-                  // The enrolment as it was: the evidence is judged on it, not on the end the erasure sets.
-                  ':erasure': { requestId: marker.requestId, startedAt: marker.startedAt, enrolment: { status: child.status, ...(child.endDate ? { endDate: child.endDate } : {}) } },
-                  ':ended': 'ended',
-                  ':endDate': endDate,
-                  ':now': marker.startedAt,
-                },
-              },
-            },
-            {
-              Put: {
-                TableName: this.table,
-                Item: { ...keys.erasing(child.childId), ...keys.erasingIndex(today, child.childId), entityType: 'Erasing', ...marker },
-                ConditionExpression: 'attribute_not_exists(PK)',
-              },
-            },
-            ...extra,
-            auditPut(this.table, audit),
-          ] as NonNullable<TransactWriteCommand['input']['TransactItems']>,
-        }),
-      );
-      return 'started';
-    } catch (err) {
-      if (err instanceof TransactionCanceledException) {
-        const codes = (err.CancellationReasons ?? []).map((r) => r.Code);
-        if (codes[0] === 'ConditionalCheckFailed' || codes[1] === 'ConditionalCheckFailed' || codes.includes('TransactionConflict')) return 'conflict';
-      }
-      throw err;
-    }
+    const outcome = await transact(this.db, [
+      changePart(this.table, child, {
+        // The enrolment as it was: the evidence is judged on it, not on the end the erasure sets.
+        erasure: { requestId: marker.requestId, startedAt: marker.startedAt, enrolment: { status: child.status, ...(child.endDate ? { endDate: child.endDate } : {}) } },
+        status: 'ended',
+        endDate,
+        history,
+        updatedAt: marker.startedAt,
+      }),
+      part('marker', {
+        Put: {
+          TableName: this.table,
+          Item: { ...keys.erasing(child.childId), ...keys.erasingIndex(today, child.childId), entityType: 'Erasing', ...marker },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      }),
+      ...extra.map((item, i) => part(`extra:${i}`, item)),
+      part('audit', auditPut(this.table, audit)),
+    ]);
+    if (outcome.ok) return 'started';
+    if (outcome.conflict || outcome.failed.includes('child') || outcome.failed.includes('marker')) return 'conflict';
+    throw new Error(`the erasure of ${child.childId} could not start: ${outcome.failed.join(', ')}`);
   }
 
   /** Stores the evidence on the marker, once. */
@@ -184,21 +167,14 @@ export class ErasureRepository {
    * Finishes the erasure: removes the marker and closes the request, with the audit entry, all
    * or nothing. False when it was finished already.
    */
-  async finish(childId: string, closeRequest: Record<string, unknown> | undefined, audit: AuditEntry): Promise<boolean> {
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Delete: { TableName: this.table, Key: keys.erasing(childId), ConditionExpression: 'attribute_exists(PK)' } },
-            ...(closeRequest ? [closeRequest] : []),
-            auditPut(this.table, audit),
-          ] as NonNullable<TransactWriteCommand['input']['TransactItems']>,
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof TransactionCanceledException && (err.CancellationReasons ?? [])[0]?.Code === 'ConditionalCheckFailed') return false;
-      throw err;
-    }
+  async finish(childId: string, closeRequest: TransactItem | undefined, audit: AuditEntry): Promise<boolean> {
+    const outcome = await transact(this.db, [
+      part('marker', { Delete: { TableName: this.table, Key: keys.erasing(childId), ConditionExpression: 'attribute_exists(PK)' } }),
+      ...(closeRequest ? [part('request', closeRequest)] : []),
+      part('audit', auditPut(this.table, audit)),
+    ]);
+    if (outcome.ok) return true;
+    if (outcome.failed.includes('marker')) return false;
+    throw new Error(`the erasure of ${childId} could not finish: ${outcome.failed.join(', ') || 'conflict'}`);
   }
 }

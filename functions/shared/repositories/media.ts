@@ -2,7 +2,6 @@
  * Media items: metadata under `MEDIA#<id>`, a depiction link under each depicted child, the
  * tablet's idempotency key under the staff member, and after deletion only a tombstone.
  */
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { ConsentEvent } from '../../domain/consent';
 import { nextSweepDate } from '../../domain/retention';
@@ -12,7 +11,7 @@ import { auditPut, type AuditEntry } from '../audit';
 import { batchGetAll, queryAll, queryList } from '../dynamo';
 import { keys, withoutKeys } from '../keys';
 import { GSI1, GSI2 } from '../table-design';
-import { isConditionFailure } from './children';
+import { isConditionFailure, part, transact, type Part } from '../transact';
 
 export type MediaKind = 'photo' | 'video';
 export type MediaStatus = 'pending' | 'available' | 'refused';
@@ -100,14 +99,10 @@ export class MediaRepository {
    * One conditional update, with its audit entry in the same transaction when there is one.
    * False when the condition failed: nothing was written, the entry neither.
    */
-  private async conditionalUpdate(update: Update, audit?: AuditEntry, checks: readonly ReturnType<MediaRepository['childStillThere']>[] = []): Promise<boolean> {
+  private async conditionalUpdate(update: Update, audit?: AuditEntry): Promise<boolean> {
     try {
-      if (audit || checks.length > 0) {
-        await this.db.send(
-          new TransactWriteCommand({
-            TransactItems: [{ Update: { TableName: this.table, ...update } }, ...checks, ...(audit ? [auditPut(this.table, audit)] : [])],
-          }),
-        );
+      if (audit) {
+        await this.db.send(new TransactWriteCommand({ TransactItems: [{ Update: { TableName: this.table, ...update } }, auditPut(this.table, audit)] }));
       } else {
         await this.db.send(new UpdateCommand({ TableName: this.table, ...update }));
       }
@@ -116,17 +111,6 @@ export class MediaRepository {
       if (isConditionFailure(err)) return false;
       throw err;
     }
-  }
-
-  /**
-   * A check that a depicted child still exists and is not being erased: in the transactions that
-   * make footage of the child usable (completion, publication), so that none can slip past an
-   * erasure that started after its consent was read.
-   */
-  private childStillThere(childId: string) {
-    return {
-      ConditionCheck: { TableName: this.table, Key: keys.child(childId), ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(erasure)' },
-    };
   }
 
   async get(mediaId: string): Promise<MediaItem | undefined> {
@@ -148,74 +132,78 @@ export class MediaRepository {
   }
 
   /**
-   * Stores a new pending item with its depiction links and the client reference, all or nothing.
-   * Returns false when the client reference was taken meanwhile (a concurrent retry).
+   * Stores a new pending item with its depiction links and the client reference, all or nothing,
+   * bound to each depicted child as read (`binds`: the children's bindings). `reference_taken`:
+   * the client reference was taken meanwhile (a concurrent retry); `stale`: a depicted child's
+   * consent or facts changed after they were read.
    */
-  async createPending(item: MediaItem, cleanupDate: string, audit?: AuditEntry): Promise<boolean> {
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.table,
-                Item: { ...keys.clientReference(item.uploadedBy, item.clientReference), entityType: 'ClientReference', mediaId: item.mediaId },
-                ConditionExpression: 'attribute_not_exists(PK)',
-              },
-            },
-            {
-              Put: {
-                TableName: this.table,
-                // Until it completes, the item is due for clean-up the day after it was created.
-                Item: { ...keys.media(item.mediaId), ...keys.due(cleanupDate, item.mediaId), entityType: 'Media', ...item },
-                ConditionExpression: 'attribute_not_exists(PK)',
-              },
-            },
-            ...item.childIds.map((childId) => ({
-              Put: {
-                TableName: this.table,
-                Item: { ...keys.depiction(childId, item.mediaId), entityType: 'Depiction', childId, mediaId: item.mediaId },
-              },
-            })),
-            ...(audit ? [auditPut(this.table, audit)] : []),
-          ],
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof TransactionCanceledException && err.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
-      throw err;
-    }
+  async createPending(item: MediaItem, cleanupDate: string, binds: readonly Part[], audit?: AuditEntry): Promise<'created' | 'reference_taken' | 'stale'> {
+    const outcome = await transact(this.db, [
+      part('reference', {
+        Put: {
+          TableName: this.table,
+          Item: { ...keys.clientReference(item.uploadedBy, item.clientReference), entityType: 'ClientReference', mediaId: item.mediaId },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      }),
+      part('item', {
+        Put: {
+          TableName: this.table,
+          // Until it completes, the item is due for clean-up the day after it was created.
+          Item: { ...keys.media(item.mediaId), ...keys.due(cleanupDate, item.mediaId), entityType: 'Media', ...item },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      }),
+      ...item.childIds.map((childId) =>
+        part(`depiction:${childId}`, { Put: { TableName: this.table, Item: { ...keys.depiction(childId, item.mediaId), entityType: 'Depiction', childId, mediaId: item.mediaId } } }),
+      ),
+      ...binds,
+      ...(audit ? [part('audit', auditPut(this.table, audit))] : []),
+    ]);
+    if (outcome.ok) return 'created';
+    return outcome.failed.includes('reference') ? 'reference_taken' : 'stale';
   }
 
-  /** pending -> available; false if the item was no longer pending (completed meanwhile). */
+  /**
+   * pending -> available, bound to each depicted child as read. `not_pending`: the item changed
+   * meanwhile (completed, refused, or a purpose removed); `stale`: a depicted child's consent or facts changed after they were read.
+   */
   async markAvailable(
     item: MediaItem,
     update: { objectKey: string; size: number; locationRemoved: boolean; completedAt: string },
+    binds: readonly Part[],
     audit?: AuditEntry,
-  ): Promise<boolean> {
-    return this.conditionalUpdate(
-      {
-        Key: keys.media(item.mediaId),
-        UpdateExpression:
-          'SET #status = :available, objectKey = :objectKey, #size = :size, locationRemoved = :loc, completedAt = :at, GSI1PK = :g1pk, GSI1SK = :g1sk, GSI2SK = :g2sk',
-        ConditionExpression: '#status = :pending',
-        ExpressionAttributeNames: { '#status': 'status', '#size': 'size' },
-        ExpressionAttributeValues: {
-          ':available': 'available',
-          ':pending': 'pending',
-          ':objectKey': update.objectKey,
-          ':size': update.size,
-          ':loc': update.locationRemoved,
-          ':at': update.completedAt,
-          ':g1pk': keys.groupMedia(item.groupId, item.recordedAt, item.mediaId).GSI1PK,
-          ':g1sk': keys.groupMedia(item.groupId, item.recordedAt, item.mediaId).GSI1SK,
-          ':g2sk': keys.due(nextSweepDate(item.deletionDates, item.purposes) ?? item.dueDate, item.mediaId).GSI2SK,
-        },
+  ): Promise<'completed' | 'not_pending' | 'stale'> {
+    const outcome = await transact(this.db, [
+      part('item', { Update: { TableName: this.table, ...this.availableUpdate(item, update) } }),
+      ...binds,
+      ...(audit ? [part('audit', auditPut(this.table, audit))] : []),
+    ]);
+    if (outcome.ok) return 'completed';
+    return outcome.failed.includes('item') ? 'not_pending' : 'stale';
+  }
+
+  private availableUpdate(item: MediaItem, update: { objectKey: string; size: number; locationRemoved: boolean; completedAt: string }): Update {
+    return {
+      Key: keys.media(item.mediaId),
+      UpdateExpression:
+        'SET #status = :available, objectKey = :objectKey, #size = :size, locationRemoved = :loc, completedAt = :at, GSI1PK = :g1pk, GSI1SK = :g1sk, GSI2SK = :g2sk',
+      // As read: still pending, and no purpose removed meanwhile (its due date is computed from them).
+      ConditionExpression: '#status = :pending AND purposes = :purposes',
+      ExpressionAttributeNames: { '#status': 'status', '#size': 'size' },
+      ExpressionAttributeValues: {
+        ':available': 'available',
+        ':pending': 'pending',
+        ':purposes': item.purposes,
+        ':objectKey': update.objectKey,
+        ':size': update.size,
+        ':loc': update.locationRemoved,
+        ':at': update.completedAt,
+        ':g1pk': keys.groupMedia(item.groupId, item.recordedAt, item.mediaId).GSI1PK,
+        ':g1sk': keys.groupMedia(item.groupId, item.recordedAt, item.mediaId).GSI1SK,
+        ':g2sk': keys.due(nextSweepDate(item.deletionDates, item.purposes) ?? item.dueDate, item.mediaId).GSI2SK,
       },
-      audit,
-      item.childIds.map((c) => this.childStillThere(c)),
-    );
+    };
   }
 
   /**
@@ -413,41 +401,38 @@ export class MediaRepository {
   }
 
   /**
-   * Records a publication and marks the item published, in one transaction, only while the item
-   * is available and recorded for publication. Returns false when that no longer holds.
+   * Records a publication and marks the item published, in one transaction, only while the item is
+   * as it was read (available, its purposes, not retained) and each depicted child is as it was
+   * read (`binds`). `changed`: the item changed; `stale`: a child's consent or facts changed;
+   * `duplicate`: an `extra` idempotency part found its key taken.
    */
-  async publish(publication: Publication, childIds: readonly string[], audit?: AuditEntry): Promise<boolean> {
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.table,
-                Key: keys.media(publication.mediaId),
-                UpdateExpression: 'SET published = :true, publicationCount = if_not_exists(publicationCount, :zero) + :one',
-                ConditionExpression: '#status = :available AND contains(purposes, :publication)',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: { ':true': true, ':zero': 0, ':one': 1, ':available': 'available', ':publication': 'publication' },
-              },
-            },
-            {
-              Put: {
-                TableName: this.table,
-                Item: { ...keys.publication(publication.mediaId, publication.publishedAt, publication.publicationId), entityType: 'Publication', ...publication },
-                ConditionExpression: 'attribute_not_exists(PK)',
-              },
-            },
-            ...childIds.map((c) => this.childStillThere(c)),
-            ...(audit ? [auditPut(this.table, audit)] : []),
-          ],
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionFailure(err)) return false;
-      throw err;
-    }
+  async publish(publication: Publication, item: MediaItem, binds: readonly Part[], audit?: AuditEntry, extra: readonly Part[] = []): Promise<'published' | 'changed' | 'stale' | 'duplicate'> {
+    const outcome = await transact(this.db, [
+      part('item', {
+        Update: {
+          TableName: this.table,
+          Key: keys.media(publication.mediaId),
+          UpdateExpression: 'SET published = :true, publicationCount = if_not_exists(publicationCount, :zero) + :one',
+          ConditionExpression: '#status = :available AND purposes = :purposes AND attribute_not_exists(retainedBecausePublished)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':true': true, ':zero': 0, ':one': 1, ':available': 'available', ':purposes': item.purposes },
+        },
+      }),
+      part('publication', {
+        Put: {
+          TableName: this.table,
+          Item: { ...keys.publication(publication.mediaId, publication.publishedAt, publication.publicationId), entityType: 'Publication', ...publication },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      }),
+      ...binds,
+      ...(audit ? [part('audit', auditPut(this.table, audit))] : []),
+      ...extra,
+    ]);
+    if (outcome.ok) return 'published';
+    if (outcome.failed.includes('idempotency')) return 'duplicate';
+    if (outcome.failed.includes('item')) return 'changed';
+    return 'stale';
   }
 
   async publications(mediaId: string): Promise<Publication[]> {

@@ -4,13 +4,13 @@
  * child's partition (also after an erasure: they show the request was answered), and indexed by
  * due date while open.
  */
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { auditPut, type AuditEntry } from '../audit';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { queryList } from '../dynamo';
 import { keys, withoutKeys } from '../keys';
 import { GSI1 } from '../table-design';
-import { isConditionFailure } from './children';
+import { part, transact, type Part } from '../transact';
 
 export const REQUEST_TYPES = ['access', 'erasure'] as const;
 export type RequestType = (typeof REQUEST_TYPES)[number];
@@ -59,9 +59,12 @@ export class RequestsRepository {
     return { Put: { TableName: this.table, Item: this.item(request), ConditionExpression: 'attribute_not_exists(PK)' } };
   }
 
-  /** Stores a new request (open, or answered at once) with its audit entry. */
-  async create(request: DataSubjectRequest, audit: AuditEntry): Promise<void> {
-    await this.db.send(new TransactWriteCommand({ TransactItems: [this.put(request), auditPut(this.table, audit)] }));
+  /** Stores a new request (open, or answered at once) with its audit entry; `duplicate` when an `extra` idempotency part found its key taken. */
+  async create(request: DataSubjectRequest, audit: AuditEntry, extra: readonly Part[] = []): Promise<'created' | 'duplicate'> {
+    const outcome = await transact(this.db, [part('request', this.put(request)), part('audit', auditPut(this.table, audit)), ...extra]);
+    if (outcome.ok) return 'created';
+    if (outcome.failed.includes('idempotency')) return 'duplicate';
+    throw new Error(`request ${request.requestId} could not be stored: ${outcome.failed.join(', ') || 'conflict'}`);
   }
 
   async get(childId: string, requestId: string): Promise<DataSubjectRequest | undefined> {
@@ -89,7 +92,7 @@ export class RequestsRepository {
         IndexName: GSI1.indexName,
         KeyConditionExpression: 'GSI1PK = :pk',
         ExpressionAttributeValues: { ':pk': pk },
-        ExclusiveStartKey: decodeCursor(cursor, { GSI1PK: pk }),
+        ExclusiveStartKey: decodeCursor(cursor, { GSI1PK: pk, GSI1SK: { prefix: '' }, PK: { prefix: 'CHILD#' }, SK: { prefix: keys.requestPrefix } }),
         Limit: limit,
       }),
     );
@@ -125,22 +128,19 @@ export class RequestsRepository {
     };
   }
 
-  /** Closes an open request with its audit entry; false when it was no longer open. */
-  private async closeWith(request: DataSubjectRequest, outcome: Parameters<RequestsRepository['close']>[1], audit: AuditEntry): Promise<boolean> {
-    try {
-      await this.db.send(new TransactWriteCommand({ TransactItems: [this.close(request, outcome), auditPut(this.table, audit)] }));
-      return true;
-    } catch (err) {
-      if (isConditionFailure(err)) return false;
-      throw err;
-    }
+  /** Closes an open request with its audit entry: `closed` when it was no longer open, `duplicate` when an `extra` idempotency part found its key taken. */
+  private async closeWith(request: DataSubjectRequest, outcome: Parameters<RequestsRepository['close']>[1], audit: AuditEntry, extra: readonly Part[] = []): Promise<'done' | 'closed' | 'duplicate'> {
+    const result = await transact(this.db, [part('request', this.close(request, outcome)), part('audit', auditPut(this.table, audit)), ...extra]);
+    if (result.ok) return 'done';
+    return result.failed.includes('idempotency') ? 'duplicate' : 'closed';
   }
 
-  async fulfil(request: DataSubjectRequest, outcome: { status: 'fulfilled'; at: string; by: string; exportKey?: string }, audit: AuditEntry): Promise<boolean> {
-    return this.closeWith(request, outcome, audit);
+  async fulfil(request: DataSubjectRequest, outcome: { status: 'fulfilled'; at: string; by: string; exportKey?: string }, audit: AuditEntry, extra: readonly Part[] = []): Promise<'fulfilled' | 'closed' | 'duplicate'> {
+    const result = await this.closeWith(request, outcome, audit, extra);
+    return result === 'done' ? 'fulfilled' : result;
   }
 
   async decline(request: DataSubjectRequest, at: string, by: string, reason: string, audit: AuditEntry): Promise<boolean> {
-    return this.closeWith(request, { status: 'declined', at, by, reason }, audit);
+    return (await this.closeWith(request, { status: 'declined', at, by, reason }, audit)) === 'done';
   }
 }

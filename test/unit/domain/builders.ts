@@ -1,13 +1,22 @@
 /** Test builders for the consent domain: events, actors and child facts. Not a test file itself. */
-import type { ActorRef, ChildFacts, ConsentEvent, GuardianLinkFacts } from '../../../functions/domain/consent';
+import type { ActorRef, ConsentEvent, ConsentSubject } from '../../../functions/domain/consent';
+import type { FactsHistory } from '../../../functions/domain/facts';
 import type { Decision, Purpose } from '../../../functions/domain/purposes';
 
 export const CHILD_ID = 'child-1';
+
+/** Long before any event of the tests: facts built here have held "since always". */
+export const SINCE_ALWAYS = '2000-01-01T00:00:00.000Z';
 
 export const childActor: ActorRef = { kind: 'child' };
 
 export function guardian(guardianId: string): ActorRef {
   return { kind: 'guardian', guardianId };
+}
+
+export interface GuardianLinkFacts {
+  guardianId: string;
+  parentalAuthority: boolean;
 }
 
 /** A guardian link; parental authority unless told otherwise. */
@@ -51,7 +60,16 @@ export function withdraw(actor: ActorRef, at: string, purpose: Purpose = 'public
   return event({ decision: 'withdrawn', actor, at, purpose, eventId });
 }
 
-/** An active child without safeguarding flag, with the given guardians. */
-export function childFacts(birthDate: string, guardians: readonly GuardianLinkFacts[], extra: Partial<ChildFacts> = {}): ChildFacts {
-  return { birthDate, status: 'active', safeguarding: false, guardians, ...extra };
+/**
+ * A child whose facts have held since always: these guardians, the flag when asked, and an
+ * enrolment that ends on `endDate` when given (recorded long before).
+ */
+export function childFacts(birthDate: string, guardians: readonly GuardianLinkFacts[], extra: { safeguarding?: boolean; endDate?: string } = {}): ConsentSubject {
+  const history: FactsHistory = {
+    guardians: guardians.map((g) => ({ ...g, from: SINCE_ALWAYS })),
+    safeguarding: extra.safeguarding ? [{ from: SINCE_ALWAYS }] : [],
+    groups: [{ groupId: 'group-1', from: SINCE_ALWAYS }],
+    enrolment: { from: SINCE_ALWAYS, ...(extra.endDate ? { endDate: extra.endDate, endRecordedAt: SINCE_ALWAYS } : {}) },
+  };
+  return { birthDate, history };
 }

@@ -3,6 +3,7 @@
  * each actor whose decision counted at the moment of each kept publication, and the age band.
  */
 import { publicationEvidence, evidenceEventIds } from '../../../functions/domain/erasure';
+import { withGuardianLink, withoutGuardianLink } from '../../../functions/domain/facts';
 import { childActor, childFacts, grant, guardian, link, withdraw } from './builders';
 
 const pub = (publishedAt: string, id = 'p1') => ({ mediaId: 'm1', publicationId: id, channel: 'website', publishedAt });
@@ -53,10 +54,19 @@ test('a publication the ledger does not support is reported as not effective', (
   expect(evidence).toMatchObject({ effective: false, eventIds: [] });
 });
 
-test('a guardian who granted and was unlinked (or lost authority) since still provides the evidence', () => {
+test('a guardian who granted and was unlinked (or lost authority) after the publication still provides the evidence', () => {
   const ledger = [grant(guardian('g1'), '2026-02-01T10:00:00Z', 'publication', 'e-g1')];
-  for (const guardians of [[link('g2')], [link('g1', false), link('g2')], []]) {
-    const [evidence] = publicationEvidence(childFacts('2020-05-01', guardians), ledger, [pub('2026-03-01T10:00:00Z')], 'youth-care');
+  const base = childFacts('2020-05-01', [link('g1'), link('g2')]);
+  const later = '2026-04-01T10:00:00.000Z';
+  for (const history of [withoutGuardianLink(base.history, 'g1', later), withGuardianLink(base.history, 'g1', false, later)]) {
+    const [evidence] = publicationEvidence({ ...base, history }, ledger, [pub('2026-03-01T10:00:00Z')], 'youth-care');
     expect(evidence).toMatchObject({ effective: true, eventIds: ['e-g1'] });
   }
+});
+
+test('the facts of the publication\'s moment decide: a guardian unlinked before it gives no evidence', () => {
+  const ledger = [grant(guardian('g1'), '2026-02-01T10:00:00Z', 'publication', 'e-g1')];
+  const base = childFacts('2020-05-01', [link('g1'), link('g2')]);
+  const [evidence] = publicationEvidence({ ...base, history: withoutGuardianLink(base.history, 'g1', '2026-02-15T10:00:00.000Z') }, ledger, [pub('2026-03-01T10:00:00Z')], 'youth-care');
+  expect(evidence).toMatchObject({ effective: false, eventIds: [] });
 });

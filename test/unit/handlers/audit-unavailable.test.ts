@@ -49,7 +49,8 @@ function download(): APIGatewayProxyEventV2 {
 beforeEach(() => {
   ddb.on(GetCommand, { Key: { PK: 'MEDIA#m1', SK: 'ITEM' } }).resolves({ Item: ITEM });
   ddb.on(GetCommand, { Key: { PK: 'STAFF#s1', SK: 'PROFILE' } }).resolves({ Item: STAFF });
-  ddb.on(BatchGetCommand).resolves({ Responses: { 'unit-table': [{ ...CHILD, consent: { ...CHILD.consent, coaching_video: granted } }] } });
+  // A projection as stored before it kept counting decisions: completed from the child's facts on the way in.
+  ddb.on(BatchGetCommand).resolves({ Responses: { 'unit-table': [{ ...CHILD, consent: { parent_information: {}, coaching_video: granted, publication: {} } }] } });
 });
 
 test('the audit write fails: 503 audit_unavailable, and no URL reaches the caller', async () => {

@@ -17,15 +17,17 @@ test('throttling on the read answers a generic 500 with the request id and leaks
   expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
 });
 
-test('a transaction conflict is retried after reading the child again, and the decision is recorded once', async () => {
+test('a transaction conflict is retried after reading the child again, decided again, and recorded once', async () => {
   ddb.on(GetCommand).resolves({ Item: CHILD });
   ddb.on(TransactWriteCommand).rejectsOnce(conflict()).resolves({});
   const res = await handler(event(issuer.mint({ username: 'g1', role: 'guardian' }), body), context);
   expect(res.statusCode).toBe(201);
   expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(2);
   expect(ddb.commandCalls(GetCommand)).toHaveLength(2);
-  const [first, second] = ddb.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems?.[0]?.Put?.Item?.eventId);
-  expect(second).toBe(first);
+  // The retry is a decision on the child as read again: its instant is taken after that read.
+  const [first, second] = ddb.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems?.[0]?.Put?.Item as { eventId: string; at: string });
+  expect(Date.parse(second!.at)).toBeGreaterThanOrEqual(Date.parse(first!.at));
+  expect(JSON.parse(res.body ?? '{}').event.eventId).toBe(second!.eventId);
 });
 
 test('endless conflicts end in 409 concurrent_update, not a 500', async () => {
