@@ -22,6 +22,8 @@ export interface TokenClaims {
   role: Role | Role[];
   /** Seconds; negative for an already expired token. */
   expiresIn?: number;
+  /** Tests only: a token without `exp`, which the API must refuse (Cognito always sets one). */
+  withoutExpiry?: boolean;
   clientId?: string;
   tokenUse?: 'access' | 'id';
   /** The pool that signs; by default the pool of the (first) role. Another pool makes a token the API must refuse. */
@@ -105,7 +107,7 @@ export async function startLocalIssuer(options: IssuerOptions): Promise<LocalIss
         scope: 'aws.cognito.signin.user.admin',
         auth_time: now,
         iat: now,
-        exp: now + (claims.expiresIn ?? 3600),
+        ...(claims.withoutExpiry ? {} : { exp: now + (claims.expiresIn ?? 3600) }),
         jti: randomUUID(),
       },
       by.privateKey,

@@ -26,12 +26,12 @@ import { purposeEnded } from './retention';
 /**
  * A child as the rules read it: the facts and their history, and the projection of its ledger.
  * `incomplete` marks a projection stored before counting decisions were kept (completed from the
- * facts on the way in); `erasing`, a child whose erasure has started (no new use of it).
+ * facts on the way in); `erasure`, set once the child's erasure has started (no new use of it).
  */
 export interface RulesChild extends ConsentSubject {
   childId: string;
   consent: Projection & { incomplete?: boolean };
-  erasing?: boolean;
+  erasure?: object;
 }
 
 /** The projection with its counting decisions, whatever was stored. */
@@ -121,7 +121,7 @@ function childBlockers(
 ): UseBlocker[] {
   return childIds.flatMap((childId) => {
     const child = depicted.child(childId);
-    if (!child || child.erasing) return purposes.map((purpose) => ({ childId, purpose, when: 'now' as const, reasons: [child ? 'being_erased' : 'child_not_found'] as ChildReason[] }));
+    if (!child || child.erasure !== undefined) return purposes.map((purpose) => ({ childId, purpose, when: 'now' as const, reasons: [child ? 'being_erased' : 'child_not_found'] as ChildReason[] }));
     const projection = projectionOf(child, policy);
     const verdict = evaluateConsent(child, projection, at, policy);
     return purposes.flatMap((purpose) => {
@@ -159,7 +159,7 @@ export function mayUse(policy: AgePolicy, use: Use, item: UseItem, depicted: Dep
       const start = boundary(use.recordedAt, at);
       const found = item.childIds.flatMap((childId): UseBlocker[] => {
         const child = depicted.child(childId);
-        if (!child || child.erasing) return childBlockers(policy, [childId], use.purposes, depicted, at, start);
+        if (!child || child.erasure !== undefined) return childBlockers(policy, [childId], use.purposes, depicted, at, start);
         // Footage of a group's activity shows children of that group when it was recorded.
         const outside: UseBlocker[] = factsAt(child.history, use.recordedAt).groupIds.includes(use.groupId)
           ? []
@@ -178,7 +178,7 @@ export function mayUse(policy: AgePolicy, use: Use, item: UseItem, depicted: Dep
       // Purposes a withdrawal has taken or retention has ended are gone, propagated or not; the rest must hold now.
       const takenOrEnded = (p: Purpose) => ended(p) || item.childIds.some((id) => {
         const child = depicted.child(id);
-        return child !== undefined && !child.erasing && takenBy(child, projectionOf(child, policy), p, from);
+        return child !== undefined && child.erasure === undefined && takenBy(child, projectionOf(child, policy), p, from);
       });
       const live = item.purposes.filter((p) => !takenOrEnded(p));
       if (live.length === 0) {

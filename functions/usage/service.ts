@@ -163,10 +163,13 @@ export async function downloadUrl(rt: Runtime, principal: Principal, requestId: 
   if (allowed.length === 0) throw mediaNotFound();
   const depicted = await new DepictedChildren(rt).load(item.childIds);
   const now = rt.now();
-  const candidates = wanted ? allowed.filter((p) => p === wanted) : allowed;
-  const purpose = candidates.find((p) => rt.rules.mayUse({ kind: 'view', purpose: p }, item, depicted.depicted, now).allowed);
+  if (wanted && !allowed.includes(wanted)) throw new ValidationError('purpose', 'is not a purpose you may see this item for');
+  const candidates = wanted ? [wanted] : allowed;
+  const verdicts = candidates.map((p) => ({ purpose: p, verdict: rt.rules.mayUse({ kind: 'view', purpose: p }, item, depicted.depicted, now) }));
+  const purpose = verdicts.find((v) => v.verdict.allowed)?.purpose;
   if (!purpose) {
-    if (wanted && !allowed.includes(wanted)) throw new ValidationError('purpose', 'is not a purpose you may see this item for');
+    // Past its retention for every purpose the caller has: the item is gone, whether or not the sweep has run.
+    if (verdicts.every((v) => !v.verdict.allowed && v.verdict.reasons.includes('retention_ended'))) throw mediaNotFound();
     throw new ForbiddenError('consent_missing', 'Consent does not hold for every depicted child');
   }
   const download = await rt.store().presignDownload(item.objectKey ?? '', now);
@@ -174,11 +177,16 @@ export async function downloadUrl(rt: Runtime, principal: Principal, requestId: 
   return { mediaId, purpose, ...download };
 }
 
-/** The publication check of an item as read, with the children it was checked against. */
+/**
+ * The publication check of an item as read, with the children it was checked against and the
+ * instant it was checked at (taken after they were read: a publication is recorded at it).
+ */
 async function publishability(rt: Runtime, item: MediaItem) {
   const depicted = await new DepictedChildren(rt).load(item.childIds);
-  const verdict = rt.rules.mayUse({ kind: 'publish' }, item, depicted.depicted, rt.now());
+  const at = rt.now();
+  const verdict = rt.rules.mayUse({ kind: 'publish' }, item, depicted.depicted, at);
   return {
+    at,
     depicted,
     check: verdict.allowed ? { publishable: true, reasons: [], blockers: [] } : { publishable: false, reasons: verdict.reasons, blockers: verdict.blockers },
   };
@@ -201,11 +209,10 @@ export async function publish(rt: Runtime, principal: Principal, requestId: stri
   return retryOnStale(async () => {
     const item = await rt.media.get(mediaId);
     if (!item) throw mediaNotFound();
-    const { depicted, check } = await publishability(rt, item);
+    const { at: now, depicted, check } = await publishability(rt, item);
     if (!check.publishable) {
       throw new ConflictError('not_publishable', 'This item may not be published', { reasons: check.reasons, blockers: check.blockers });
     }
-    const now = rt.now();
     const publication = {
       publicationId: rt.newId(),
       mediaId,

@@ -14,7 +14,7 @@ import { createRuntime, type Runtime } from '../../functions/shared/runtime';
 
 export interface TestBackend extends LocalBackend {
   token: (username: string, role: Role) => string;
-  call: (method: string, path: string, options?: { token?: string; body?: unknown; rawBody?: string }) => Promise<{ status: number; body: any }>;
+  call: (method: string, path: string, options?: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }) => Promise<{ status: number; body: any; headers: Headers }>;
   runtime: () => Runtime;
   tableName: string;
   bucketName: string;
@@ -61,19 +61,20 @@ export async function startTestBackend(
     },
     tableName,
     token: (username, role) => backend.issuer.mint({ username, role }),
-    call: async (method, path, { token, body, rawBody } = {}) => {
+    call: async (method, path, { token, body, rawBody, headers } = {}) => {
       const res = await fetch(`${backend.url}${path}`, {
         method,
         headers: {
           ...(token ? { authorization: `Bearer ${token}` } : {}),
           ...(body !== undefined || rawBody !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...headers,
         },
         ...(rawBody !== undefined ? { body: rawBody } : body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
       const text = await res.text();
       const parsed = text ? JSON.parse(text) : undefined;
       assertDocumented(method, path, res.status, res.headers.get('content-type'), parsed);
-      return { status: res.status, body: parsed };
+      return { status: res.status, body: parsed, headers: res.headers };
     },
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the runtime module must load after startBackend set the environment
     runtime: () => (require('../../functions/shared/runtime') as typeof import('../../functions/shared/runtime')).getRuntime(),

@@ -91,6 +91,7 @@ describe('answers Unauthorized (API Gateway: 401)', () => {
     'a header that is not a bearer token': 'no bearer token',
     'a malformed token': 'no bearer token',
     'an expired token': 'expired',
+    'a token without an expiry': 'no_expiry',
     'an id token': 'token_use',
     'a token for another app client': 'client',
     "a staff token for the family pool's app client": 'client',
@@ -102,6 +103,7 @@ describe('answers Unauthorized (API Gateway: 401)', () => {
     'a header that is not a bearer token': () => 'Basic YWRtaW46YWRtaW4=',
     'a malformed token': () => 'Bearer not.a-token',
     'an expired token': () => bearer(issuer.mint({ username: 'admin-hanna', role: 'admin', expiresIn: -120 })),
+    'a token without an expiry': () => bearer(issuer.mint({ username: 'admin-hanna', role: 'admin', withoutExpiry: true })),
     'an id token': () => bearer(issuer.mint({ username: 'admin-hanna', role: 'admin', tokenUse: 'id' })),
     'a token for another app client': () => bearer(issuer.mint({ username: 'admin-hanna', role: 'admin', clientId: 'someone-else' })),
     "a staff token for the family pool's app client": () =>

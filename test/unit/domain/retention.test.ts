@@ -1,5 +1,8 @@
 /** Retention dates (SPEC section 6), pure. The use rule is the gate's (gate.test.ts). */
-import { DEFAULT_RETENTION, deletionDates, dueDate, expiredPurposes, purposeEndDate } from '../../../functions/domain/retention';
+import fc from 'fast-check';
+import { PURPOSES } from '../../../functions/domain/purposes';
+import { DEFAULT_RETENTION, deletionDates, dueDate, expiredPurposes, planSweep, purposeEndDate } from '../../../functions/domain/retention';
+import * as oracle from '../../oracle/spec-oracle';
 
 describe('retention', () => {
   test('example 7: recorded 2026-02-10 is due on 2029-02-10 whatever the upload date', () => {
@@ -35,5 +38,50 @@ describe('the end of a purpose', () => {
     expect(purposeEndDate(item, 'coaching_video')).toBe('2027-05-01');
     expect(purposeEndDate(item, 'publication')).toBe('2029-05-01');
     expect(purposeEndDate(item, 'parent_information')).toBe('2029-05-01');
+  });
+});
+
+describe('the sweep plan for one item, against the oracle', () => {
+  const itemArb = fc
+    .record({
+      status: fc.constantFrom('pending' as const, 'available' as const, 'available' as const, 'refused' as const),
+      recordedMs: fc.integer({ min: Date.UTC(2024, 0, 1), max: Date.UTC(2027, 0, 1) }),
+      createdDelay: fc.integer({ min: 0, max: 3 * 86_400_000 }),
+      purposes: fc.subarray([...PURPOSES]),
+      coachingYears: fc.constantFrom(1, 2, 3),
+      // a stored date past the ceiling (an old setting) must not keep an item longer
+      stretched: fc.nat(9).map((n) => n === 0),
+      deletionReason: fc.constantFrom(undefined, 'withdrawn', 'retention'),
+    })
+    .map((r) => {
+      const recordedAt = new Date(r.recordedMs).toISOString();
+      const dates = deletionDates(new Date(r.recordedMs), PURPOSES, { ...DEFAULT_RETENTION, coaching_video: r.coachingYears });
+      return {
+        status: r.status,
+        recordedAt,
+        createdAt: new Date(r.recordedMs + r.createdDelay).toISOString(),
+        purposes: r.purposes,
+        deletionDates: r.stretched ? { ...dates, publication: '2040-01-01' } : dates,
+        ...(r.deletionReason ? { deletionReason: r.deletionReason } : {}),
+      };
+    });
+  // Around midnight in Amsterdam and across years.
+  const nowArb = fc.integer({ min: Date.UTC(2024, 0, 1), max: Date.UTC(2031, 0, 1) });
+
+  // Or within two days of the item's creation: the unfinished upload's grace and clean-up day.
+  const soonAfter = fc.integer({ min: 0, max: 2 * 86_400_000 });
+
+  test('planSweep deletes, drops or keeps exactly as the oracle says', () => {
+    fc.assert(
+      fc.property(itemArb, fc.oneof(nowArb.map((at) => ({ at })), soonAfter.map((after) => ({ after }))), (item, when) => {
+        const now = 'at' in when ? when.at : Date.parse(item.createdAt) + when.after;
+        const plan = planSweep(item, new Date(now));
+        const expected = oracle.sweepExpectation({ ...item, createdAt: Date.parse(item.createdAt), recordedAt: Date.parse(item.recordedAt), endDates: item.deletionDates }, now);
+        if ('delete' in expected) expect(plan).toEqual({ action: 'delete', reason: expected.delete });
+        else if (expected.keep.length === item.purposes.length) expect(plan).toEqual({ action: 'keep' });
+        else expect(plan).toEqual({ action: 'drop_purposes', expired: item.purposes.filter((p) => !expected.keep.includes(p)), remaining: expected.keep });
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
