@@ -441,6 +441,41 @@ async function main(): Promise<void> {
         },
       ),
     );
+    // The same with children in the picture: each depicted child is read and, since issue 13, bound
+    // in the transaction (its revision checked and moved on), inside the same round trip.
+    const roster = await call('GET', `/groups/${rosterGroup}/roster`, staffOf(rosterGroup));
+    const consenting = (roster.body.children as { childId: string; purposes: { publication: { mayRecord: boolean } } }[])
+      .filter((c) => c.purposes.publication.mayRecord)
+      .map((c) => c.childId)
+      .slice(0, 3);
+    const withChildren = (i: number, tag: string) => ({ ...uploadBody(i, tag), childIds: consenting });
+    rows.push(await measure(`create upload (${consenting.length} children)`, 50, 201, none, (_p, i) => call('POST', '/media', staffOf(rosterGroup), withChildren(i, 'create3'))));
+    const completedWithChildren: string[] = [];
+    rows.push(
+      await measure(
+        `complete upload (${consenting.length} children)`,
+        50,
+        200,
+        async (i) => {
+          const created = await call('POST', '/media', staffOf(rosterGroup), withChildren(i, 'complete3'));
+          const upload = created.body.upload as { url: string; headers?: Record<string, string> };
+          const headers = { ...(upload.headers ?? {}) };
+          delete headers['content-length'];
+          await (await fetch(upload.url, { method: 'PUT', headers, body: JPEG })).arrayBuffer();
+          return (created.body.item as { mediaId: string }).mediaId;
+        },
+        async (mediaId) => {
+          const res = await call('POST', `/media/${mediaId}/complete`, staffOf(rosterGroup));
+          if (res.status === 200) completedWithChildren.push(mediaId);
+          return res;
+        },
+      ),
+    );
+    rows.push(
+      await measure(`publish (${consenting.length} children)`, completedWithChildren.length, 201, none, (_p, i) =>
+        call('POST', `/media/${completedWithChildren[i]}/publications`, admin, { channel: 'newsletter', reference: `nieuwsbrief-${i}` }),
+      ),
+    );
     rows.push(
       await measure('feed page (limit 20)', 200, 200, none, (_p, i) => {
         const c = nth(young, i);

@@ -24,6 +24,7 @@ import { keys } from '../shared/keys';
 import { logger } from '../shared/logger';
 import { deleteMediaItem } from '../shared/media-deletion';
 import type { ChildRecord } from '../shared/repositories/children';
+import type { MediaItem } from '../shared/repositories/media';
 import type { ErasingMarker } from '../shared/repositories/erasure';
 import type { DataSubjectRequest } from '../shared/repositories/requests';
 import type { Runtime } from '../shared/runtime';
@@ -37,13 +38,17 @@ export interface ErasureOptions {
   deadline?: number;
 }
 
-/** Whether an item stays: published, and still kept for publication (not expired by retention). */
-const stays = (item: { published?: boolean; purposes: readonly string[] }): boolean => item.published === true && item.purposes.includes('publication');
+/**
+ * Whether an item stays: published, and still kept for publication, its retention not ended
+ * (whether or not the sweep has dropped the purpose yet).
+ */
+const stays = (rt: Pick<Runtime, 'rules' | 'now'>, item: MediaItem): boolean =>
+  item.published === true && item.purposes.includes('publication') && rt.rules.endedPurposes(item, ['publication'], rt.now()).length === 0;
 
 /** Publications of the items that stay: they need their evidence kept. */
 async function keptPublications(rt: Runtime, childId: string): Promise<KeptPublication[]> {
   const live = (await rt.media.idsDepicting(childId)).ids.filter((d) => !d.deleted).map((d) => d.mediaId);
-  const published = (await rt.media.getMany(live)).filter(stays);
+  const published = (await rt.media.getMany(live)).filter((i) => stays(rt, i));
   const pubs = await Promise.all(published.map((i) => rt.media.publications(i.mediaId)));
   return pubs.flat().map((p) => ({ mediaId: p.mediaId, publicationId: p.publicationId, channel: p.channel, publishedAt: p.publishedAt }));
 }
@@ -103,7 +108,7 @@ export async function runErasure(rt: Runtime, childId: string, ctx: AuditContext
     if (deleted) continue;
     const item = await rt.media.get(mediaId);
     if (!item) continue;
-    if (!stays(item)) {
+    if (!stays(rt, item)) {
       await deleteMediaItem(rt, item, 'erasure', ctx);
       continue;
     }
