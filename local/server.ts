@@ -82,10 +82,11 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
+      if (size > MAX_BODY) return;
       size += c.length;
       if (size > MAX_BODY) {
+        // Answered at once (413); the rest of the body is read and dropped, so the answer reaches the caller.
         reject(Object.assign(new Error('body too large'), { statusCode: 413 }));
-        req.destroy();
         return;
       }
       chunks.push(c);
@@ -185,7 +186,10 @@ export async function startLocalApi(port: number, onResult?: ResultListener): Pr
       reply(result);
       onResult?.(route, result);
     } catch (err) {
-      if ((err as { statusCode?: number }).statusCode === 413) return problem(413, 'body_too_large', 'The request body is too large');
+      if ((err as { statusCode?: number }).statusCode === 413) {
+        res.setHeader('connection', 'close');
+        return problem(413, 'body_too_large', 'The request body is too large');
+      }
       console.error(JSON.stringify({ level: 'ERROR', message: 'local adapter failure', error: (err as Error).message }));
       problem(500, 'internal_error', 'Something went wrong on our side');
     }

@@ -39,6 +39,7 @@ export async function getConsents(rt: Runtime, principal: Principal, childId: st
   if (at === undefined) return { childId, consents: consentsOf(rt, child, principal, now) };
   const instant = new Date(at);
   if (instant.getTime() > now.getTime()) throw new ValidationError('at', 'must not be in the future');
+  if (amsterdamDate(instant) < child.birthDate) throw new ValidationError('at', 'must not be before the child was born');
   const verdict = rt.rules.consentAt(child, await rt.ledger.until(childId, instant), instant);
   return { childId, consents: forAudience(verdict, principal) };
 }

@@ -47,6 +47,14 @@ export const consentVerdict = z.looseObject({
   purposes: z.looseObject({ parent_information: purposeVerdict, coaching_video: purposeVerdict, publication: purposeVerdict }),
 });
 
+const period = { from: instant, to: instant.optional() };
+const factsHistory = z.looseObject({
+  guardians: z.array(z.looseObject({ guardianId: z.string(), parentalAuthority: z.boolean(), ...period })),
+  safeguarding: z.array(z.looseObject(period)),
+  groups: z.array(z.looseObject({ groupId: z.string(), ...period })),
+  enrolment: z.looseObject({ from: instant, endDate: date.optional(), endRecordedAt: instant.optional(), endsAt: instant.optional() }),
+});
+
 const guardianLinkView = z.looseObject({ guardianId: z.string(), parentalAuthority: z.boolean(), relationship: z.string().optional() });
 export const child = z.looseObject({
   childId: z.string(),
@@ -58,6 +66,7 @@ export const child = z.looseObject({
   endDate: date.optional(),
   safeguarding: z.boolean().optional().meta({ description: 'Shown to staff and the admin only' }),
   guardians: z.array(guardianLinkView),
+  history: factsHistory.optional().meta({ description: 'The admin only: how the facts the consent rules use changed, each period with the instant it was recorded (evaluation at a past instant uses them)' }),
 });
 const childWithConsents = child.extend({ consents: consentVerdict });
 

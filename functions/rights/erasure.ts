@@ -64,7 +64,7 @@ async function start(rt: Runtime, child: ChildRecord, request: DataSubjectReques
   const audit = auditEntry(rt, ctx, 'child.erasure_started', { childIds: [child.childId] }, { requestId: request.requestId });
   const today = amsterdamDate(now);
   const history = withEnrolmentEnd(child.history, today, now.toISOString());
-  return rt.erasure.start(child, history, marker, today, isNew ? [rt.requests.put(request)] : [], audit);
+  return rt.erasure.start(child, history, marker, today, isNew ? rt.requests.putParts(request) : [], audit);
 }
 
 /**
@@ -134,7 +134,7 @@ export async function runErasure(rt: Runtime, childId: string, ctx: AuditContext
   await rt.erasure.deleteAll([...dropped, ...dropped.filter((e) => e.item.decision === 'withdrawn').map((e) => keys.pendingPropagation(String(e.item.eventId)))]);
 
   const request = requests.find((r) => r.requestId === marker.requestId);
-  const close = request?.status === 'open' ? rt.requests.close(request, { status: 'fulfilled', at: rt.now().toISOString(), by: marker.startedBy }) : undefined;
+  const close = request?.status === 'open' ? rt.requests.closeParts(request, { status: 'fulfilled', at: rt.now().toISOString(), by: marker.startedBy }) : [];
   const audit = auditEntry(rt, ctx, 'child.erased', { childIds: [childId] }, {
     requestId: marker.requestId,
     keptPublications: evidence.length,

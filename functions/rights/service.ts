@@ -127,6 +127,12 @@ export async function createRequest(rt: Runtime, principal: Principal, requestId
   const answer = { status: 201, body: shown(request) };
   const created = await rt.requests.create(request, auditEntry(rt, ctx, 'request.created', { childIds: [childId] }, { requestId: request.requestId, type: request.type }), answerParts(rt.config.TABLE_NAME, claim, answer, rt.now()));
   if (created === 'duplicate') throw new DuplicateRequest();
+  if (created === 'open_exists') {
+    // Asked at the same moment by someone else (or twice): that request is the answer.
+    const raced = (await rt.requests.ofChild(childId)).find((r) => r.status === 'open' && r.type === body.type);
+    if (raced) return { status: 200, body: shown(raced) };
+    throw new ConflictError('concurrent_update', 'Another request was recorded at the same time; retry');
+  }
   return answer;
 }
 

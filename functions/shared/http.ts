@@ -106,7 +106,8 @@ export function endpoint<P = undefined, Q = undefined, B = undefined>(
       const stored = claim && store ? await store.replay(claim) : undefined;
       if (!stored) return undefined;
       logger.info('request replayed', { operation: spec.idempotent });
-      return { ...json(stored.status, stored.body), headers: { ...json(stored.status, stored.body).headers, 'idempotent-replayed': 'true' } };
+      const answer = json(stored.status, stored.body);
+      return { ...answer, headers: { ...answer.headers, 'idempotent-replayed': 'true' } };
     };
     const earlier = await replay();
     if (earlier) return earlier;

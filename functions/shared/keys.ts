@@ -61,6 +61,8 @@ export const keys = {
   /** A data-subject request about a child (access or erasure); indexed by due date while it is open. */
   request: (childId: string, requestId: string) => ({ PK: `CHILD#${childId}`, SK: `REQUEST#${requestId}` }),
   requestPrefix: 'REQUEST#',
+  /** The one place for an open request of a type about a child: taken while one is open. */
+  openRequestOfType: (childId: string, type: string) => ({ PK: `CHILD#${childId}`, SK: `OPENREQ#${type}` }),
   openRequest: (dueDate: string, requestId: string) => ({ GSI1PK: 'REQUESTS#OPEN', GSI1SK: `${dueDate}#${requestId}` }),
   /** An erasure that started and is not finished: found by the sweep through `GSI2PK = ERASE`. */
   erasing: (childId: string) => ({ PK: `CHILD#${childId}`, SK: 'ERASING' }),

@@ -342,6 +342,39 @@ describe('bad input answers 4xx and changes nothing', () => {
     expect(answers.some((a) => a.status === 200)).toBe(true);
   });
 
+  test('?at= before the child was born is a 400', async () => {
+    const birthDate = bornYearsAgo(7);
+    const f = await createFamily(b, { birthDate, guardians: [{ authority: true }] });
+    const r = await b.call('GET', `/children/${f.childId}/consents?at=${addDays(birthDate, -1)}T12:00:00Z`, { token: f.admin });
+    expect([r.status, r.body.field]).toEqual([400, 'at']);
+  });
+
+  test('a body larger than 1 MiB is answered 413 body_too_large, and nothing is created', async () => {
+    const f = await createFamily(b, { birthDate: bornYearsAgo(7), guardians: [{ authority: true }] });
+    const groupId = uid('big');
+    const res = await fetch(`${b.url}/groups`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${f.admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ groupId, name: 'x'.repeat(1_100_000) }),
+    });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ code: 'body_too_large' });
+    expect((await b.call('GET', '/groups', { token: f.admin })).body.groups.map((g: { groupId: string }) => g.groupId)).not.toContain(groupId);
+  });
+
+  test('requests asked at the same moment leave one open request of a type, and every asker gets it', async () => {
+    const f = await createFamily(b, { birthDate: bornYearsAgo(7), guardians: [{ authority: true }, { authority: true }] });
+    const askers = [f.guardianIds[0]!, f.guardianIds[1]!, f.guardianIds[0]!, f.guardianIds[1]!].map((g) => b.token(g, 'guardian'));
+    const answers = await Promise.all(askers.map((token) => b.call('POST', `/children/${f.childId}/requests`, { token, body: { type: 'access' } })));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 201]);
+    expect(new Set(answers.map((a) => a.body.requestId)).size).toBe(1);
+    const open = (await b.call('GET', `/children/${f.childId}/requests`, { token: f.admin })).body.requests.filter((r: { status: string }) => r.status === 'open');
+    expect(open).toHaveLength(1);
+    // Once it is answered, a new one can be asked.
+    await b.call('POST', `/children/${f.childId}/export`, { token: askers[0]!, body: { requestId: open[0].requestId } });
+    expect((await b.call('POST', `/children/${f.childId}/requests`, { token: askers[1]!, body: { type: 'access' } })).status).toBe(201);
+  });
+
   test('an access token without an expiry is refused with 401', async () => {
     const r = await b.call('GET', '/groups', { token: b.issuer.mint({ username: 'admin-x', role: 'admin', withoutExpiry: true }) });
     expect(r.status).toBe(401);

@@ -10,7 +10,7 @@ import { auditPut, type AuditEntry } from '../audit';
 import { batchGetAll, queryAll, queryList } from '../dynamo';
 import { keys, primaryKey, withoutKeys } from '../keys';
 import { GSI2 } from '../table-design';
-import { isConditionFailure, part, transact, type TransactItem } from '../transact';
+import { isConditionFailure, part, transact, type Part } from '../transact';
 import { changePart, type ChildRecord } from './children';
 
 /** Written when an erasure starts, removed when it is finished. */
@@ -71,7 +71,7 @@ export class ErasureRepository {
    * commit after it. `conflict` when it was not: an erasure started meanwhile, or the child
    * changed; read again.
    */
-  async start(child: ChildRecord, history: FactsHistory, marker: ErasingMarker, today: string, extra: readonly TransactItem[], audit: AuditEntry): Promise<'started' | 'conflict'> {
+  async start(child: ChildRecord, history: FactsHistory, marker: ErasingMarker, today: string, extra: readonly Part[], audit: AuditEntry): Promise<'started' | 'conflict'> {
     const endDate = child.status === 'ended' && child.endDate && child.endDate < today ? child.endDate : today;
     const outcome = await transact(this.db, [
       changePart(this.table, child, {
@@ -89,11 +89,12 @@ export class ErasureRepository {
           ConditionExpression: 'attribute_not_exists(PK)',
         },
       }),
-      ...extra.map((item, i) => part(`extra:${i}`, item)),
+      ...extra,
       part('audit', auditPut(this.table, audit)),
     ]);
     if (outcome.ok) return 'started';
-    if (outcome.conflict || outcome.failed.includes('child') || outcome.failed.includes('marker')) return 'conflict';
+    // The child changed, an erasure started, or another erasure request was stored meanwhile: read again.
+    if (outcome.conflict || outcome.failed.includes('child') || outcome.failed.includes('marker') || outcome.failed.some((l) => l.startsWith('open:'))) return 'conflict';
     throw new Error(`the erasure of ${child.childId} could not start: ${outcome.failed.join(', ')}`);
   }
 
@@ -167,10 +168,10 @@ export class ErasureRepository {
    * Finishes the erasure: removes the marker and closes the request, with the audit entry, all
    * or nothing. False when it was finished already.
    */
-  async finish(childId: string, closeRequest: TransactItem | undefined, audit: AuditEntry): Promise<boolean> {
+  async finish(childId: string, closeRequest: readonly Part[], audit: AuditEntry): Promise<boolean> {
     const outcome = await transact(this.db, [
       part('marker', { Delete: { TableName: this.table, Key: keys.erasing(childId), ConditionExpression: 'attribute_exists(PK)' } }),
-      ...(closeRequest ? [part('request', closeRequest)] : []),
+      ...closeRequest,
       part('audit', auditPut(this.table, audit)),
     ]);
     if (outcome.ok) return true;

@@ -54,16 +54,30 @@ export class RequestsRepository {
     };
   }
 
-  /** The write of a new request, for a transaction of the caller. */
-  put(request: DataSubjectRequest) {
-    return { Put: { TableName: this.table, Item: this.item(request), ConditionExpression: 'attribute_not_exists(PK)' } };
+  /**
+   * The writes of a new request, for a transaction of the caller. An open one also takes the
+   * child's one place for an open request of its type, so that two asked at once cannot both
+   * be open: the second finds the place taken (`open:<type>`).
+   */
+  putParts(request: DataSubjectRequest): Part[] {
+    return [
+      part('request', { Put: { TableName: this.table, Item: this.item(request), ConditionExpression: 'attribute_not_exists(PK)' } }),
+      ...(request.status === 'open'
+        ? [part(`open:${request.type}`, { Put: { TableName: this.table, Item: { ...keys.openRequestOfType(request.childId, request.type), entityType: 'OpenRequest', requestId: request.requestId }, ConditionExpression: 'attribute_not_exists(PK)' } })]
+        : []),
+    ];
   }
 
-  /** Stores a new request (open, or answered at once) with its audit entry; `duplicate` when an `extra` idempotency part found its key taken. */
-  async create(request: DataSubjectRequest, audit: AuditEntry, extra: readonly Part[] = []): Promise<'created' | 'duplicate'> {
-    const outcome = await transact(this.db, [part('request', this.put(request)), part('audit', auditPut(this.table, audit)), ...extra]);
+  /**
+   * Stores a new request (open, or answered at once) with its audit entry. `open_exists`: another
+   * open request of the type was stored meanwhile; `duplicate`: an `extra` idempotency part found
+   * its key taken.
+   */
+  async create(request: DataSubjectRequest, audit: AuditEntry, extra: readonly Part[] = []): Promise<'created' | 'open_exists' | 'duplicate'> {
+    const outcome = await transact(this.db, [...this.putParts(request), part('audit', auditPut(this.table, audit)), ...extra]);
     if (outcome.ok) return 'created';
     if (outcome.failed.includes('idempotency')) return 'duplicate';
+    if (outcome.failed.includes(`open:${request.type}`)) return 'open_exists';
     throw new Error(`request ${request.requestId} could not be stored: ${outcome.failed.join(', ') || 'conflict'}`);
   }
 
@@ -100,8 +114,22 @@ export class RequestsRepository {
     return { requests: (out.Items ?? []).map((i) => withoutKeys<DataSubjectRequest>(i)), ...(next ? { cursor: next } : {}) };
   }
 
-  /** The update that closes an open request (fulfilled or declined), for a transaction of the caller. */
-  close(
+  /** The writes that close an open request (fulfilled or declined) and free its type's place, for a transaction of the caller. */
+  closeParts(
+    request: DataSubjectRequest,
+    outcome: { status: 'fulfilled'; at: string; by: string; exportKey?: string } | { status: 'declined'; at: string; by: string; reason: string },
+  ): Part[] {
+    return [
+      part('request', this.close(request, outcome)),
+      // Only its own place: a request from before the places existed has none, and frees nothing else.
+      part(`open:${request.type}`, {
+        Delete: { TableName: this.table, Key: keys.openRequestOfType(request.childId, request.type), ConditionExpression: 'attribute_not_exists(PK) OR requestId = :id', ExpressionAttributeValues: { ':id': request.requestId } },
+      }),
+    ];
+  }
+
+  /** The update that closes an open request (fulfilled or declined). */
+  private close(
     request: DataSubjectRequest,
     outcome: { status: 'fulfilled'; at: string; by: string; exportKey?: string } | { status: 'declined'; at: string; by: string; reason: string },
   ) {
@@ -130,7 +158,7 @@ export class RequestsRepository {
 
   /** Closes an open request with its audit entry: `closed` when it was no longer open, `duplicate` when an `extra` idempotency part found its key taken. */
   private async closeWith(request: DataSubjectRequest, outcome: Parameters<RequestsRepository['close']>[1], audit: AuditEntry, extra: readonly Part[] = []): Promise<'done' | 'closed' | 'duplicate'> {
-    const result = await transact(this.db, [part('request', this.close(request, outcome)), part('audit', auditPut(this.table, audit)), ...extra]);
+    const result = await transact(this.db, [...this.closeParts(request, outcome), part('audit', auditPut(this.table, audit)), ...extra]);
     if (result.ok) return 'done';
     return result.failed.includes('idempotency') ? 'duplicate' : 'closed';
   }
