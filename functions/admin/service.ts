@@ -152,9 +152,11 @@ export async function endEnrolment(rt: Runtime, principal: Principal, requestId:
     const current = await childForCaller(rt, principal, childId, 'manage');
     const now = rt.now();
     if (endDate < current.birthDate) throw new ValidationError('endDate', 'must not be before the child was born');
-    if (current.status === 'ended' && current.endDate && current.endDate <= endDate) return childView(rt, current, principal, now);
     const at = now.toISOString();
-    const next: ChildRecord = { ...current, status: 'ended', endDate, history: withEnrolmentEnd(current.history, endDate, at), updatedAt: at };
+    const history = withEnrolmentEnd(current.history, endDate, at);
+    // An end can only move earlier: a later date changes nothing, and is answered with the child as it is.
+    if (history === current.history) return childView(rt, current, principal, now);
+    const next: ChildRecord = { ...current, status: 'ended', endDate: history.enrolment.endDate, history, updatedAt: at };
     const audit = auditEntry(rt, callerContext(principal, requestId), 'child.enrolment_ended', { childIds: [childId] });
     return settle(await rt.children.end(current, next, audit), () => childView(rt, { ...next, rev: current.rev + 1 }, principal, now));
   }, { exhausted: changedMeanwhile });

@@ -29,6 +29,7 @@ import type { ErasingMarker } from '../shared/repositories/erasure';
 import type { DataSubjectRequest } from '../shared/repositories/requests';
 import type { Runtime } from '../shared/runtime';
 import { emptyReport, removePurpose, retainPublished } from '../withdrawal/service';
+import { STALE, retryOnStale } from '../shared/retry';
 import { newRequest, requestToAnswer, requestView } from './service';
 
 export type ErasureStatus = 'completed' | 'in_progress';
@@ -62,6 +63,7 @@ async function start(rt: Runtime, child: ChildRecord, request: DataSubjectReques
   const now = rt.now();
   const marker = { childId: child.childId, requestId: request.requestId, startedAt: now.toISOString(), startedBy: ctx.userId, groupIds: child.groupIds };
   const audit = auditEntry(rt, ctx, 'child.erasure_started', { childIds: [child.childId] }, { requestId: request.requestId });
+  // No new use from now: the enrolment ends today, unless it ended before.
   const today = amsterdamDate(now);
   const history = withEnrolmentEnd(child.history, today, now.toISOString());
   return rt.erasure.start(child, history, marker, today, isNew ? rt.requests.putParts(request) : [], audit);
@@ -156,28 +158,32 @@ export async function runErasure(rt: Runtime, childId: string, ctx: AuditContext
 export async function eraseChild(rt: Runtime, principal: Principal, requestId: string, childId: string, body: { requestId?: string | undefined }, options: ErasureOptions = {}) {
   const ctx = callerContext(principal, requestId);
   let answered: DataSubjectRequest | undefined;
-  for (let attempt = 1; ; attempt++) {
-    const existing = (await rt.erasure.erased(childId)) ?? (await rt.erasure.marker(childId));
-    if (existing) {
-      if (body.requestId && body.requestId !== existing.requestId) {
-        throw new ConflictError('child_erased', 'The child was erased (or is being erased) under another request');
+  let gone = 0;
+  await retryOnStale(
+    async () => {
+      const existing = (await rt.erasure.erased(childId)) ?? (await rt.erasure.marker(childId));
+      if (existing) {
+        if (body.requestId && body.requestId !== existing.requestId) {
+          throw new ConflictError('child_erased', 'The child was erased (or is being erased) under another request');
+        }
+        return true;
       }
-      break;
-    }
-    const child = await rt.children.get(childId);
-    // Gone between the two reads: an erasure that finished meanwhile (read again), or no such child.
-    if (!child) {
-      if (attempt < 3) continue;
-      throw childNotFound();
-    }
-    if (!child.erasure) {
-      answered ??= await requestToAnswer(rt, childId, 'erasure', body.requestId);
-      const request = answered ?? newRequest(rt, ctx, childId, 'erasure');
-      if ((await start(rt, child, request, !answered, ctx)) === 'started') break;
-    }
-    // An erasure started, or the child changed, meanwhile: read again.
-    if (attempt >= 5) throw new ConflictError('concurrent_update', 'The child was changed at the same time; retry');
-  }
+      const child = await rt.children.get(childId);
+      // Gone between the two reads: an erasure that finished meanwhile (read again), or no such child.
+      if (!child) {
+        if (++gone >= 3) throw childNotFound();
+        return STALE;
+      }
+      if (!child.erasure) {
+        answered ??= await requestToAnswer(rt, childId, 'erasure', body.requestId);
+        const request = answered ?? newRequest(rt, ctx, childId, 'erasure');
+        if ((await start(rt, child, request, !answered, ctx)) === 'started') return true;
+      }
+      // An erasure started, or the child changed, meanwhile: read again.
+      return STALE;
+    },
+    { attempts: 5, exhausted: () => new ConflictError('concurrent_update', 'The child was changed at the same time; retry') },
+  );
   let status: ErasureStatus;
   try {
     status = await runErasure(rt, childId, ctx, options);

@@ -1,5 +1,6 @@
 /** The one deletion path for footage: withdrawal, retention, erasure, staff and clean-up all use it. */
 import { auditEntry, type AuditContext } from './audit';
+import { STALE, retryOnStale } from './retry';
 import { mediaKey } from './bucket-layout';
 import { logger } from './logger';
 import type { DeletionReason, MediaItem } from './repositories/media';
@@ -22,18 +23,21 @@ export async function deleteMediaItem(
   between?: () => Promise<void>,
 ) {
   let current = item;
-  for (let attempt = 1; ; attempt++) {
-    await rt.store().deleteAll([...new Set([current.uploadKey, mediaKey(current.mediaId), ...(current.objectKey ? [current.objectKey] : [])])]);
-    await between?.();
-    const erased = await rt.erasure.erasedAmong(current.childIds);
-    const childIds = current.childIds.filter((c) => !erased.has(c));
-    const audit = auditEntry(rt, ctx, 'media.deleted', { childIds, mediaId: current.mediaId }, { reason });
-    const tombstone = { mediaId: current.mediaId, reason, deletedAt: rt.now().toISOString(), childIds };
-    if ((await rt.media.replaceByTombstone(current, tombstone, audit, erased)) === 'replaced') break;
-    const fresh = await rt.media.get(current.mediaId);
-    if (!fresh) break;
-    if (attempt >= 3) throw new Error(`media ${current.mediaId} kept changing while it was deleted`);
-    current = fresh;
-  }
+  await retryOnStale(
+    async () => {
+      await rt.store().deleteAll([...new Set([current.uploadKey, mediaKey(current.mediaId), ...(current.objectKey ? [current.objectKey] : [])])]);
+      await between?.();
+      const erased = await rt.erasure.erasedAmong(current.childIds);
+      const childIds = current.childIds.filter((c) => !erased.has(c));
+      const audit = auditEntry(rt, ctx, 'media.deleted', { childIds, mediaId: current.mediaId }, { reason });
+      const tombstone = { mediaId: current.mediaId, reason, deletedAt: rt.now().toISOString(), childIds };
+      if ((await rt.media.replaceByTombstone(current, tombstone, audit, erased)) === 'replaced') return true;
+      const fresh = await rt.media.get(current.mediaId);
+      if (!fresh) return true;
+      current = fresh;
+      return STALE;
+    },
+    { attempts: 3, exhausted: () => new Error(`media ${item.mediaId} kept changing while it was deleted`) },
+  );
   logger.info('media deleted', { mediaId: item.mediaId, reason });
 }

@@ -12,6 +12,7 @@ import type { Purpose } from '../domain/purposes';
 import { auditEntry, type AuditContext, type AuditDetails } from '../shared/audit';
 import { logger } from '../shared/logger';
 import { deleteMediaItem } from '../shared/media-deletion';
+import { STALE, retryOnStale, type Stale } from '../shared/retry';
 import type { MediaItem } from '../shared/repositories/media';
 import type { Runtime } from '../shared/runtime';
 
@@ -76,38 +77,39 @@ export async function removePurpose(
   report: PropagationReport,
   withdrawnBy?: string,
 ): Promise<void> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const item = await rt.media.get(mediaId);
-    if (!item) return;
-    if (!item.purposes.includes(purpose)) {
-      if (item.purposes.length === 0) await deleteMediaItem(rt, item, item.deletionReason ?? 'withdrawn', ctx);
-      return;
-    }
-    if (item.status === 'refused') return;
-    if (purpose === 'publication' && item.published) return retainPublished(rt, item, childId, ctx, cause, report);
-    const remaining = item.purposes.filter((p) => p !== purpose);
-    const subject = { childIds: item.childIds, mediaId };
-    if (item.status === 'pending' && remaining.length === 0) {
-      // An upload still in flight is refused rather than deleted, so the tablet's completion gets
-      // a clear answer; the sweep removes it with the other unfinished uploads.
-      const reasons = withdrawnBy ? [`withdrawn_by:${withdrawnBy}`] : ['withdrawn'];
-      const blockers = [{ childId, purpose, when: 'now', reasons }];
-      await rt.store().deleteAll([item.uploadKey]);
-      const refusal = { code: 'consent_missing', detail: 'Consent was withdrawn before the upload completed', blockers };
-      if (!(await rt.media.markRefused(item, refusal, amsterdamDate(rt.now()), auditEntry(rt, ctx, 'media.refused', subject, { ...cause, code: refusal.code })))) continue;
+  await retryOnStale(
+    async (): Promise<void | Stale> => {
+      const item = await rt.media.get(mediaId);
+      if (!item) return;
+      if (!item.purposes.includes(purpose)) {
+        if (item.purposes.length === 0) await deleteMediaItem(rt, item, item.deletionReason ?? 'withdrawn', ctx);
+        return;
+      }
+      if (item.status === 'refused') return;
+      if (purpose === 'publication' && item.published) return retainPublished(rt, item, childId, ctx, cause, report);
+      const remaining = item.purposes.filter((p) => p !== purpose);
+      const subject = { childIds: item.childIds, mediaId };
+      if (item.status === 'pending' && remaining.length === 0) {
+        // An upload still in flight is refused rather than deleted, so the tablet's completion gets
+        // a clear answer; the sweep removes it with the other unfinished uploads.
+        const reasons = withdrawnBy ? [`withdrawn_by:${withdrawnBy}`] : ['withdrawn'];
+        const blockers = [{ childId, purpose, when: 'now', reasons }];
+        await rt.store().deleteAll([item.uploadKey]);
+        const refusal = { code: 'consent_missing', detail: 'Consent was withdrawn before the upload completed', blockers };
+        if (!(await rt.media.markRefused(item, refusal, amsterdamDate(rt.now()), auditEntry(rt, ctx, 'media.refused', subject, { ...cause, code: refusal.code })))) return STALE;
+        report.stripped.push(mediaId);
+        return;
+      }
+      const audit = auditEntry(rt, ctx, 'media.purpose_removed', subject, { ...cause, purpose });
+      if (!(await rt.media.setPurposes(item, remaining, amsterdamDate(rt.now()), 'withdrawn', audit))) return STALE;
       report.stripped.push(mediaId);
-      return;
-    }
-    const audit = auditEntry(rt, ctx, 'media.purpose_removed', subject, { ...cause, purpose });
-    if (!(await rt.media.setPurposes(item, remaining, amsterdamDate(rt.now()), 'withdrawn', audit))) continue;
-    report.stripped.push(mediaId);
-    if (remaining.length === 0) {
-      await deleteMediaItem(rt, { ...item, purposes: [] }, 'withdrawn', ctx);
-      report.deleted.push(mediaId);
-    }
-    return;
-  }
-  throw new Error(`media ${mediaId} kept changing during withdrawal propagation`);
+      if (remaining.length === 0) {
+        await deleteMediaItem(rt, { ...item, purposes: [] }, 'withdrawn', ctx);
+        report.deleted.push(mediaId);
+      }
+    },
+    { attempts: 5, exhausted: () => new Error(`media ${mediaId} kept changing during withdrawal propagation`) },
+  );
 }
 
 export async function propagateWithdrawal(rt: Runtime, event: ConsentEvent, ctx: AuditContext): Promise<PropagationReport> {

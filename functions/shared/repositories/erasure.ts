@@ -72,13 +72,12 @@ export class ErasureRepository {
    * changed; read again.
    */
   async start(child: ChildRecord, history: FactsHistory, marker: ErasingMarker, today: string, extra: readonly Part[], audit: AuditEntry): Promise<'started' | 'conflict'> {
-    const endDate = child.status === 'ended' && child.endDate && child.endDate < today ? child.endDate : today;
     const outcome = await transact(this.db, [
       changePart(this.table, child, {
         // The enrolment as it was: the evidence is judged on it, not on the end the erasure sets.
         erasure: { requestId: marker.requestId, startedAt: marker.startedAt, enrolment: { status: child.status, ...(child.endDate ? { endDate: child.endDate } : {}) } },
         status: 'ended',
-        endDate,
+        endDate: history.enrolment.endDate ?? today,
         history,
         updatedAt: marker.startedAt,
       }),

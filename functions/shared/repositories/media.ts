@@ -11,6 +11,7 @@ import { auditPut, type AuditEntry } from '../audit';
 import { batchGetAll, queryAll, queryList } from '../dynamo';
 import { keys, withoutKeys } from '../keys';
 import { GSI1, GSI2 } from '../table-design';
+import { STALE, retryOnStale } from '../retry';
 import { isConditionFailure, part, transact, type Part } from '../transact';
 
 export type MediaKind = 'photo' | 'video';
@@ -482,21 +483,23 @@ export class MediaRepository {
    * child's pointer to it goes. Idempotent; retried when the tombstone changed meanwhile.
    */
   async forgetChildInTombstone(mediaId: string, childId: string): Promise<void> {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const tombstone = await this.getTombstone(mediaId);
-      if (tombstone?.childIds.includes(childId)) {
-        const updated = await this.conditionalUpdate({
-          Key: keys.tombstone(mediaId),
-          UpdateExpression: 'SET childIds = :remaining',
-          ConditionExpression: 'childIds = :current',
-          ExpressionAttributeValues: { ':remaining': tombstone.childIds.filter((c) => c !== childId), ':current': tombstone.childIds },
-        });
-        if (!updated) continue;
-      }
-      await this.db.send(new DeleteCommand({ TableName: this.table, Key: keys.depiction(childId, mediaId) }));
-      return;
-    }
-    throw new Error(`tombstone ${mediaId} kept changing while a child was erased from it`);
+    await retryOnStale(
+      async () => {
+        const tombstone = await this.getTombstone(mediaId);
+        if (tombstone?.childIds.includes(childId)) {
+          const updated = await this.conditionalUpdate({
+            Key: keys.tombstone(mediaId),
+            UpdateExpression: 'SET childIds = :remaining',
+            ConditionExpression: 'childIds = :current',
+            ExpressionAttributeValues: { ':remaining': tombstone.childIds.filter((c) => c !== childId), ':current': tombstone.childIds },
+          });
+          if (!updated) return STALE;
+        }
+        await this.db.send(new DeleteCommand({ TableName: this.table, Key: keys.depiction(childId, mediaId) }));
+        return true;
+      },
+      { attempts: 5, exhausted: () => new Error(`tombstone ${mediaId} kept changing while a child was erased from it`) },
+    );
   }
 
   /** Ids of the items depicting a child, live and deleted (all pages). */
