@@ -105,6 +105,14 @@ function boundary(recordedAt: Date, createdAt: Date): number {
   return Math.min(recordedAt.getTime(), createdAt.getTime());
 }
 
+/**
+ * Whether a counting withdrawal at `at` takes its purpose from this footage: it existed then
+ * (recorded, or uploaded, no later). Footage recorded after it, under a new grant, keeps it.
+ */
+export function withdrawalTakes(item: Pick<UseItem, 'recordedAt' | 'createdAt'>, at: string): boolean {
+  return Date.parse(at) >= boundary(new Date(item.recordedAt), new Date(item.createdAt));
+}
+
 function takenBy(child: RulesChild, projection: Projection, purpose: Purpose, from: number): boolean {
   const w = projection.withdrawnAt[purpose];
   return w !== undefined && Date.parse(w) >= from;

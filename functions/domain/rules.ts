@@ -21,7 +21,7 @@ import {
 } from './consent';
 import { publicationEvidence, type KeptPublication, type PublicationEvidence } from './erasure';
 import { enrolledAt, factsAt, type Enrolment } from './facts';
-import { mayUse, projectionOf, type Depicted, type RulesChild, type Use, type UseItem, type UseVerdict } from './gate';
+import { mayUse, projectionOf, withdrawalTakes, type Depicted, type RulesChild, type Use, type UseItem, type UseVerdict } from './gate';
 import type { AgePolicy, Purpose } from './purposes';
 import { amsterdamDate } from './calendar';
 import { deletionDates, dueDate, pendingCleanupDate, purposeEnded, type RetentionYears } from './retention';
@@ -62,6 +62,9 @@ export function createRules(settings: RulesSettings) {
 
     /** A withdrawal that counted when it was made: its purpose leaves the child's footage. */
     isCountingWithdrawal: (child: RulesChild, event: ConsentEvent): boolean => isCountingWithdrawal(child, event, policy),
+
+    /** Whether a counting withdrawal takes its purpose from this item: footage that existed when it was made. */
+    withdrawalTakes: (item: Pick<UseItem, 'recordedAt' | 'createdAt'>, event: Pick<ConsentEvent, 'at'>): boolean => withdrawalTakes(item, event.at),
 
     /** The one gate for every use of footage. */
     mayUse: (use: Use, item: UseItem, depicted: Depicted, at: Date): UseVerdict => mayUse(policy, use, item, depicted, at),

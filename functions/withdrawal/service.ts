@@ -64,8 +64,9 @@ export async function retainPublished(
 /**
  * Removes `purpose` from one item depicting `childId` (retrying on a concurrent change); deletes it
  * when none is left, refuses it while its upload is still in flight, retains it when published.
- * `cause` names the withdrawal event or the erasure request in the audit entries; `withdrawnBy`
- * is who withdrew (`guardian:<id>` or `child`), for the refusal's reason.
+ * `cause` names the withdrawal event or the erasure request in the audit entries; `withdrawal`
+ * says who withdrew (`guardian:<id>` or `child`, for the refusal's reason) and which footage it
+ * takes the purpose from (what existed when it was made).
  */
 export async function removePurpose(
   rt: Runtime,
@@ -75,12 +76,14 @@ export async function removePurpose(
   ctx: AuditContext,
   cause: AuditDetails,
   report: PropagationReport,
-  withdrawnBy?: string,
+  withdrawal?: { by: string; takes: (item: MediaItem) => boolean },
 ): Promise<void> {
   await retryOnStale(
     async (): Promise<void | Stale> => {
       const item = await rt.media.get(mediaId);
       if (!item) return;
+      // Footage recorded after the withdrawal (under a grant made since) is not the withdrawal's to take.
+      if (withdrawal && !withdrawal.takes(item)) return;
       if (!item.purposes.includes(purpose)) {
         if (item.purposes.length === 0) await deleteMediaItem(rt, item, item.deletionReason ?? 'withdrawn', ctx);
         return;
@@ -92,7 +95,7 @@ export async function removePurpose(
       if (item.status === 'pending' && remaining.length === 0) {
         // An upload still in flight is refused rather than deleted, so the tablet's completion gets
         // a clear answer; the sweep removes it with the other unfinished uploads.
-        const reasons = withdrawnBy ? [`withdrawn_by:${withdrawnBy}`] : ['withdrawn'];
+        const reasons = withdrawal ? [`withdrawn_by:${withdrawal.by}`] : ['withdrawn'];
         const blockers = [{ childId, purpose, when: 'now', reasons }];
         await rt.store().deleteAll([item.uploadKey]);
         const refusal = { code: 'consent_missing', detail: 'Consent was withdrawn before the upload completed', blockers };
@@ -122,7 +125,7 @@ export async function propagateWithdrawal(rt: Runtime, event: ConsentEvent, ctx:
   }
   const cause = { eventId: event.eventId };
   for (const { mediaId, deleted } of (await rt.media.idsDepicting(event.childId)).ids) {
-    if (!deleted) await removePurpose(rt, mediaId, event.childId, event.purpose, ctx, cause, report, actorKey(event.actor));
+    if (!deleted) await removePurpose(rt, mediaId, event.childId, event.purpose, ctx, cause, report, { by: actorKey(event.actor), takes: (item) => rt.rules.withdrawalTakes(item, event) });
   }
   await rt.media.clearPendingPropagation(event.eventId);
   logger.info('withdrawal propagated', {

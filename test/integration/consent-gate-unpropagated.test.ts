@@ -45,3 +45,24 @@ test('a withdrawal takes the purpose at once; a grant again, before any propagat
   expect((await still.call('GET', `/media/${photo}/publication-check`, { token: a.admin })).body.publishable).toBe(true);
   expect((await still.runtime().media.get(photo))?.purposes).toEqual(['parent_information', 'publication']);
 });
+
+test('a late propagation takes the purpose only from footage that existed at the withdrawal, not from footage recorded under the new grant', async () => {
+  const f = await createFamily(still, { birthDate: bornYearsAgo(6), guardians: [{ authority: true }] });
+  const guardian = still.token(f.guardianIds[0]!, 'guardian');
+  await decide(f.childId, guardian, 'parent_information');
+  const before = await seedAvailableItem(still, { groupId: f.groupId, childIds: [f.childId], purposes: ['parent_information'] });
+  const withdrawal = await decide(f.childId, guardian, 'parent_information', 'withdrawn');
+  await new Promise((r) => setTimeout(r, 5));
+  await decide(f.childId, guardian, 'parent_information');
+  const after = await seedAvailableItem(still, { groupId: f.groupId, childIds: [f.childId], purposes: ['parent_information'] });
+  expect(await feedIds(guardian)).toEqual([after]);
+
+  // The stream delivers the withdrawal only now.
+  const { propagateWithdrawal } = await import('../../functions/withdrawal/service');
+  const { systemContext } = await import('../../functions/shared/audit');
+  const report = await propagateWithdrawal(still.runtime(), withdrawal.body.event, systemContext('withdrawal', 'late'));
+  expect(report.deleted).toEqual([before]);
+  expect(await still.runtime().media.get(before)).toBeUndefined();
+  expect((await still.runtime().media.get(after))?.purposes).toEqual(['parent_information']);
+  expect(await feedIds(guardian)).toEqual([after]);
+});
