@@ -77,12 +77,14 @@ async function feedGroups(rt: Runtime, principal: Principal): Promise<{ groupIds
     return { groupIds: rt.rules.familyGroups([{ groupIds: child.groupIds, enrolment: child.history.enrolment }], now), ownChildren: new Set([child.childId]) };
   }
   const links = await rt.children.listLinksOfGuardian(principal.userId);
-  const withoutGroups = links.filter((l) => !l.groupIds).map((l) => l.childId);
-  const fallback = withoutGroups.length ? await rt.children.getMany(withoutGroups) : [];
+  // A link written before links carried the child's groups and enrolment end is read through the child.
+  const current = links.filter((l) => l.groupIds && l.carriesFacts);
+  const older = links.filter((l) => !current.includes(l)).map((l) => l.childId);
+  const fallback = older.length ? await rt.children.getMany(older) : [];
   const groupIds = rt.rules.familyGroups(
     [
-      ...links.filter((l) => l.groupIds).map((l) => ({ groupIds: l.groupIds ?? [], ...(l.enrolment ? { enrolment: l.enrolment } : {}) })),
-      ...fallback.map((c) => ({ groupIds: c.groupIds, enrolment: c.history.enrolment })),
+      ...current.map((l) => ({ groupIds: l.groupIds ?? [], ...(l.enrolment ? { enrolment: l.enrolment } : {}) })),
+      ...fallback.filter((c) => !c.erasure && c.guardians[principal.userId]).map((c) => ({ groupIds: c.groupIds, enrolment: c.history.enrolment })),
     ],
     now,
   );

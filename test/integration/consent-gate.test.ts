@@ -444,3 +444,25 @@ test('a child stored before facts had a history is read with its facts since cre
   expect(stored).toMatchObject({ rev: 1, history: { guardians: [{ guardianId, parentalAuthority: true, from: createdAt }], enrolment: { from: createdAt } } });
   expect(stored?.consent.counting.publication[`guardian:${guardianId}`]?.eventId).toBe(eventId);
 });
+
+test('a child who had left before this version: its family no longer sees its group, though the guardian link was written without the end', async () => {
+  const other = await createFamily(b, { birthDate: bornYearsAgo(7), guardians: [{ authority: true }] });
+  await decide(b, other.childId, b.token(other.guardianIds[0]!, 'guardian'), 'parent_information');
+  const photo = await seedAvailableItem(b, { groupId: other.groupId, childIds: [other.childId], purposes: ['parent_information'] });
+  const childId = uid('legacy-ended');
+  const guardianId = uid('legacy-parent');
+  await b.call('POST', '/guardians', { token: other.admin, body: { guardianId, displayName: 'G' } });
+  const createdAt = new Date(Date.now() - 60 * 86_400_000).toISOString();
+  const db = documentClient(process.env.DYNAMODB_ENDPOINT);
+  await db.send(new PutCommand({
+    TableName: b.tableName,
+    Item: {
+      ...keys.child(childId), entityType: 'Child', childId, displayName: 'Kind', birthDate: bornYearsAgo(8), groupIds: [other.groupId], status: 'ended', endDate: addDays(amsterdamDate(new Date()), -10),
+      safeguarding: false, guardians: { [guardianId]: { parentalAuthority: true, since: createdAt } }, consent: { parent_information: {}, coaching_video: {}, publication: {} }, createdAt, updatedAt: createdAt,
+    },
+  }));
+  // The link as the previous version wrote it: the child's groups, no end.
+  await db.send(new PutCommand({ TableName: b.tableName, Item: { ...keys.guardianLink(childId, guardianId), entityType: 'GuardianLink', childId, guardianId, groupIds: [other.groupId], parentalAuthority: true, since: createdAt } }));
+  expect(await feedIds(b, b.token(guardianId, 'guardian'))).not.toContain(photo);
+  expect(await feedIds(b, b.token(other.guardianIds[0]!, 'guardian'))).toContain(photo);
+});

@@ -189,7 +189,15 @@ export interface LinkRow {
   groupIds?: string[];
   /** The child's enrolment end, copied onto the link for the family's feed. */
   enrolment?: Pick<Enrolment, 'endDate' | 'endsAt'>;
+  /**
+   * Whether the link carries the child's groups and enrolment end as this version keeps them
+   * (`LINK_FACTS`). A link written before (it may lack an end that was set) is read through the child.
+   */
+  carriesFacts: boolean;
 }
+
+/** Set on every guardian link that carries the child's groups and enrolment end. */
+const LINK_FACTS = 2;
 
 const enrolmentOnLink = (history: FactsHistory) => optional({ endDate: history.enrolment.endDate, endsAt: enrolmentEndsAt(history.enrolment)?.toISOString() });
 
@@ -268,6 +276,7 @@ export class ChildrenRepository {
         since: String(i.since),
         ...(i.relationship ? { relationship: String(i.relationship) } : {}),
       },
+      carriesFacts: i.linkFacts === LINK_FACTS,
     }));
   }
 
@@ -304,7 +313,22 @@ export class ChildrenRepository {
 
   /** The link item a guardian's feed reads: the child's groups and enrolment end travel on it, so the feed needs no read of the child. */
   private linkItem(child: Pick<ChildRecord, 'childId' | 'groupIds' | 'history'>, guardianId: string, link: GuardianLink) {
-    return { ...keys.guardianLink(child.childId, guardianId), entityType: 'GuardianLink', childId: child.childId, guardianId, groupIds: child.groupIds, ...enrolmentOnLink(child.history), ...link };
+    return { ...keys.guardianLink(child.childId, guardianId), entityType: 'GuardianLink', childId: child.childId, guardianId, groupIds: child.groupIds, ...enrolmentOnLink(child.history), ...link, linkFacts: LINK_FACTS };
+  }
+
+  /** The updates that give every guardian link of the child its groups and enrolment end as they are now. */
+  private linkRefreshParts(child: ChildRecord): Part[] {
+    const onLink = enrolmentOnLink(child.history);
+    return Object.keys(child.guardians).map((guardianId) =>
+      part(`link:${guardianId}`, {
+        Update: {
+          TableName: this.table,
+          Key: primaryKey(keys.guardianLink(child.childId, guardianId)),
+          UpdateExpression: `SET groupIds = :groups, linkFacts = :facts${onLink.endDate ? ', endDate = :endDate, endsAt = :endsAt' : ''}`,
+          ExpressionAttributeValues: { ':groups': child.groupIds, ':facts': LINK_FACTS, ...(onLink.endDate ? { ':endDate': onLink.endDate, ':endsAt': onLink.endsAt } : {}) },
+        },
+      }),
+    );
   }
 
   private async save(current: ChildRecord, fields: Partial<ChildRecord>, parts: readonly Part[], audit?: AuditEntry): Promise<ChangeOutcome> {
@@ -329,11 +353,7 @@ export class ChildrenRepository {
       groupsChanged
         ? [
             ...this.membershipParts(current.childId, current.groupIds, next.groupIds),
-            ...Object.keys(current.guardians).map((guardianId) =>
-              part(`link:${guardianId}`, {
-                Update: { TableName: this.table, Key: primaryKey(keys.guardianLink(current.childId, guardianId)), UpdateExpression: 'SET groupIds = :groups', ExpressionAttributeValues: { ':groups': next.groupIds } },
-              }),
-            ),
+            ...this.linkRefreshParts(next),
           ]
         : [],
       audit,
@@ -342,22 +362,7 @@ export class ChildrenRepository {
 
   /** Ends the enrolment as `next` records it; the guardians' links carry the end to their feeds. */
   async end(current: ChildRecord, next: ChildRecord, audit?: AuditEntry): Promise<ChangeOutcome> {
-    const onLink = enrolmentOnLink(next.history);
-    return this.save(
-      current,
-      { status: next.status, endDate: next.endDate, history: next.history, updatedAt: next.updatedAt },
-      Object.keys(current.guardians).map((guardianId) =>
-        part(`link:${guardianId}`, {
-          Update: {
-            TableName: this.table,
-            Key: primaryKey(keys.guardianLink(current.childId, guardianId)),
-            UpdateExpression: 'SET endDate = :endDate, endsAt = :endsAt',
-            ExpressionAttributeValues: { ':endDate': onLink.endDate, ':endsAt': onLink.endsAt },
-          },
-        }),
-      ),
-      audit,
-    );
+    return this.save(current, { status: next.status, endDate: next.endDate, history: next.history, updatedAt: next.updatedAt }, this.linkRefreshParts(next), audit);
   }
 
   /** Links (or relinks) a guardian; the link item serves "children of a guardian", the copy on the child serves the rules. */
