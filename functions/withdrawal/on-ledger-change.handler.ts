@@ -8,8 +8,8 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { systemContext } from '../shared/audit';
-import type { ConsentEvent } from '../domain/consent';
 import { loggableError, logger } from '../shared/logger';
+import { eventFromItem } from '../shared/repositories/consent-ledger';
 import { getRuntime } from '../shared/runtime';
 import { propagateWithdrawal } from './service';
 
@@ -24,7 +24,8 @@ export async function lambdaHandler(event: DynamoDBStreamEvent, context: Pick<Co
     const item = unmarshall(image as Record<string, AttributeValue>);
     if (item.entityType !== 'ConsentEvent' || item.decision !== 'withdrawn') continue;
     try {
-      await propagateWithdrawal(rt, item as unknown as ConsentEvent, ctx);
+      // The new image is the stored event: validated like every record read from the table.
+      await propagateWithdrawal(rt, eventFromItem(item), ctx);
     } catch (err) {
       logger.error('withdrawal propagation failed', { eventId: item.eventId, error: loggableError(err) });
       batchItemFailures.push({ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' });

@@ -31,8 +31,8 @@ const eventSchema = z.object({
   at: z.string(),
 });
 
-/** A ledger event as stored, validated on the way back from the table. */
-function eventFromItem(item: Record<string, unknown>): ConsentEvent {
+/** A ledger event as stored (also as the table's stream hands it over), validated on the way back. */
+export function eventFromItem(item: Record<string, unknown>): ConsentEvent {
   const e = eventSchema.parse(item);
   const { formReference, signedOn, ...recordedBy } = e.recordedBy;
   return {

@@ -10,7 +10,6 @@ import { deleteMediaItem } from '../../../functions/media/service';
 import { MediaStore } from '../../../functions/shared/media-store';
 import { ErasureRepository } from '../../../functions/shared/repositories/erasure';
 import { MediaRepository, type MediaItem } from '../../../functions/shared/repositories/media';
-import type { Runtime } from '../../../functions/shared/runtime';
 import { systemContext } from '../../../functions/shared/audit';
 
 const s3 = mockClient(S3Client);
@@ -38,12 +37,13 @@ const item: MediaItem = {
 
 const CTX = systemContext('sweep', 'req-1');
 
-function runtime(): Runtime {
+/** Exactly what the deletion path uses: typed, so that nothing it needs can be missing. */
+function runtime(): Parameters<typeof deleteMediaItem>[0] {
   const store = new MediaStore(new S3Client({ region: 'eu-central-1' }), 'bucket', 300);
   const db = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-central-1' }));
   const media = new MediaRepository(db, 'table');
   const erasure = new ErasureRepository(db, 'table');
-  return { store: () => store, media, erasure, now: () => new Date('2029-02-10T03:00:00Z'), newId: () => 'entry-1' } as unknown as Runtime;
+  return { store: () => store, media, erasure, now: () => new Date('2029-02-10T03:00:00Z'), newId: () => 'entry-1' };
 }
 
 beforeEach(() => {
@@ -108,7 +108,8 @@ test('an erased child is not named again: not in the tombstone, not in the audit
 });
 
 test('an item that changed meanwhile (its upload completed) is read again and its new file deleted too', async () => {
-  const pending: MediaItem = { ...item, status: 'pending', objectKey: undefined } as unknown as MediaItem;
+  const { objectKey: _none, ...rest } = item;
+  const pending: MediaItem = { ...rest, status: 'pending' };
   s3.on(DeleteObjectsCommand).resolves({});
   ddb.on(TransactWriteCommand)
     .rejectsOnce(new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: [{ Code: 'ConditionalCheckFailed' }] }))
