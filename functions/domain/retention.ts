@@ -30,12 +30,6 @@ export function dueDate(dates: Partial<Record<Purpose, string>>): string {
   return all.reduce((a, b) => (a > b ? a : b));
 }
 
-/** Purposes whose retention has already ended on the Amsterdam date of `now`. */
-export function expiredPurposes(dates: Partial<Record<Purpose, string>>, now: Date): Purpose[] {
-  const today = amsterdamDate(now);
-  return (Object.entries(dates) as [Purpose, string][]).filter(([, d]) => d <= today).map(([p]) => p);
-}
-
 /**
  * The first day an item may no longer be used for `purpose`: its recorded deletion date, and
  * never later than the three-year ceiling from its recording, whatever was stored.

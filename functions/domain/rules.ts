@@ -20,7 +20,7 @@ import {
   type Projection,
 } from './consent';
 import { publicationEvidence, type KeptPublication, type PublicationEvidence } from './erasure';
-import { enrolledAt, factsAt, type Enrolment } from './facts';
+import { enrolledAt, type Enrolment } from './facts';
 import { mayUse, projectionOf, withdrawalTakes, type Depicted, type RulesChild, type Use, type UseItem, type UseVerdict } from './gate';
 import type { AgePolicy, Purpose } from './purposes';
 import { amsterdamDate } from './calendar';
@@ -40,8 +40,6 @@ export interface FamilyLink {
 export function createRules(settings: RulesSettings) {
   const policy = settings.agePolicy;
   return {
-    agePolicy: policy,
-
     /** Effective consent at `at` from the child's projection (every decision up to now). */
     consentNow: (child: RulesChild, at: Date): ConsentVerdict => evaluateConsent(child, projectionOf(child, policy), at, policy),
 
@@ -87,12 +85,6 @@ export function createRules(settings: RulesSettings) {
 
     /** From 16 the child acts alone: its own consent, its own feed, its own rights (guardians no longer). */
     actsAlone: (child: Pick<RulesChild, 'birthDate'>, at: Date): boolean => ageAt(child.birthDate, at) >= CHILD_ALONE_FROM_AGE,
-
-    /** Whether the child still belongs to the organisation at `at`. */
-    enrolled: (child: Pick<RulesChild, 'history'>, at: Date): boolean => enrolledAt(child.history.enrolment, at),
-
-    /** The groups a child belongs to at `at`. */
-    groupsAt: (child: Pick<RulesChild, 'history'>, at: Date): string[] => factsAt(child.history, at).groupIds,
 
     /**
      * The groups whose parent-information footage a family sees at `at`: those of its children that

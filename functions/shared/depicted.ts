@@ -35,10 +35,6 @@ export class DepictedChildren {
     return this;
   }
 
-  get(childId: string): ChildRecord | undefined {
-    return this.children.get(childId);
-  }
-
   /** The gate's view of the children read. */
   get depicted(): Depicted {
     return { child: (id) => this.children.get(id), ledger: (id) => this.ledgers.get(id) };

@@ -41,10 +41,6 @@ export async function transact<L extends string>(db: DynamoDBDocumentClient, par
   }
 }
 
-/** Whether a part with one of these labels (or a label starting with a prefix ending in `:`) failed. */
-export function failedOn<L extends string>(outcome: TransactOutcome<L>, ...labels: string[]): boolean {
-  return !outcome.ok && outcome.failed.some((f) => labels.some((l) => (l.endsWith(':') ? f.startsWith(l) : f === l)));
-}
 
 /** A single conditional write (or a transaction) that failed its condition. */
 export function isConditionFailure(err: unknown): boolean {

@@ -1,15 +1,21 @@
 /** Retention dates (SPEC section 6), pure. The use rule is the gate's (gate.test.ts). */
 import fc from 'fast-check';
 import { PURPOSES } from '../../../functions/domain/purposes';
-import { DEFAULT_RETENTION, deletionDates, dueDate, expiredPurposes, planSweep, purposeEndDate } from '../../../functions/domain/retention';
+import { amsterdamDate } from '../../../functions/domain/calendar';
+import type { Purpose } from '../../../functions/domain/purposes';
+import { DEFAULT_RETENTION, deletionDates, dueDate, planSweep, purposeEndDate, purposeEnded } from '../../../functions/domain/retention';
+
+/** The purposes of footage recorded at `recordedAt` with these dates whose retention has ended at `now`. */
+const expiredPurposes = (dates: Partial<Record<Purpose, string>>, now: Date, recordedAt = '2026-05-01T10:00:00Z') =>
+  (Object.keys(dates) as Purpose[]).filter((p) => purposeEnded({ recordedAt, deletionDates: dates }, p, amsterdamDate(now)));
 import * as oracle from '../../oracle/spec-oracle';
 
 describe('retention', () => {
   test('example 7: recorded 2026-02-10 is due on 2029-02-10 whatever the upload date', () => {
     const dates = deletionDates(new Date('2026-02-10T09:00:00Z'), ['parent_information'], DEFAULT_RETENTION);
     expect(dates).toEqual({ parent_information: '2029-02-10' });
-    expect(expiredPurposes(dates, new Date('2029-02-09T12:00:00Z'))).toEqual([]);
-    expect(expiredPurposes(dates, new Date('2029-02-10T00:30:00+01:00'))).toEqual(['parent_information']);
+    expect(expiredPurposes(dates, new Date('2029-02-09T12:00:00Z'), '2026-02-10T09:00:00Z')).toEqual([]);
+    expect(expiredPurposes(dates, new Date('2029-02-10T00:30:00+01:00'), '2026-02-10T09:00:00Z')).toEqual(['parent_information']);
   });
 
   test('a recording made on 29 February is due on 28 February three years later', () => {
