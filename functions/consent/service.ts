@@ -69,6 +69,9 @@ async function append(rt: Runtime, principal: Principal, requestId: string, chil
 
 const tooManyAtOnce = () => new ConflictError('concurrent_update', 'Too many changes to this child at once; retry');
 
+/** Decisions for one child serialise on its revision: a family deciding at once (both parents, the child) retries a few times. */
+const DECISION_ATTEMPTS = 12;
+
 /**
  * A guardian with parental authority, or the child itself from its deciding age, decides in the
  * app. Steps: check the relationship; require the notice version the organisation shows now; ask
@@ -104,7 +107,7 @@ export async function recordDecision(rt: Runtime, principal: Principal, requestI
       noticeVersion: body.noticeVersion,
       at: now.toISOString(),
     }, claim);
-  }, { exhausted: tooManyAtOnce });
+  }, { attempts: DECISION_ATTEMPTS, exhausted: tooManyAtOnce });
 }
 
 /**
@@ -141,5 +144,5 @@ export async function recordPaperDecision(rt: Runtime, principal: Principal, req
       noticeVersion: body.noticeVersion,
       at: now.toISOString(),
     }, claim);
-  }, { exhausted: tooManyAtOnce });
+  }, { attempts: DECISION_ATTEMPTS, exhausted: tooManyAtOnce });
 }
