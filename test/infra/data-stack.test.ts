@@ -91,6 +91,12 @@ describe('data stack', () => {
     }
   });
 
+  it('removes expired idempotency keys by their time to live', () => {
+    for (const s of [dev, prod]) {
+      s.dataTemplate.hasResourceProperties(TABLE, { TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } });
+    }
+  });
+
   it('is billed per request', () => {
     dev.dataTemplate.hasResourceProperties(TABLE, { BillingMode: 'PAY_PER_REQUEST' });
   });
