@@ -4,6 +4,7 @@
  * every lasting step (the pending item, its completion) is bound to the depicted children as read.
  */
 import { createHash } from 'node:crypto';
+import { amsterdamDate } from '../domain/calendar';
 import type { UseBlocker, UseVerdict } from '../domain/gate';
 import type { Principal } from '../shared/auth';
 import { uploadKey, mediaKey } from '../shared/bucket-layout';
@@ -15,7 +16,6 @@ import { logger } from '../shared/logger';
 import type { MediaItem, Refusal } from '../shared/repositories/media';
 import { STALE, retryOnStale } from '../shared/retry';
 import type { Runtime } from '../shared/runtime';
-import { amsterdamDate } from '../domain/calendar';
 import { stripLocation } from './metadata';
 import { SNIFF_BYTES, sniffContentType } from './sniff';
 import type { CreateMediaBody } from './schema';

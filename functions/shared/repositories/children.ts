@@ -10,7 +10,7 @@
  */
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { emptyProjection, type DecisionsByActor, type Projection } from '../../domain/consent';
+import { emptyProjection, type Projection } from '../../domain/consent';
 import { enrolmentEndsAt, migratedHistory, type Enrolment, type FactsHistory } from '../../domain/facts';
 import type { RulesChild } from '../../domain/gate';
 import { DECISIONS, PURPOSES } from '../../domain/purposes';
@@ -108,8 +108,8 @@ function fromItem(item: Record<string, unknown>): ChildRecord {
     s.consent === undefined
       ? emptyProjection()
       : 'latest' in s.consent && 'counting' in s.consent
-        ? (s.consent as Projection)
-        : { ...emptyProjection(), latest: s.consent as DecisionsByActor, incomplete: true };
+        ? s.consent
+        : { ...emptyProjection(), latest: s.consent, incomplete: true };
   return optional({
     childId: s.childId,
     displayName: s.displayName,
@@ -120,7 +120,7 @@ function fromItem(item: Record<string, unknown>): ChildRecord {
     safeguarding: s.safeguarding,
     guardians,
     consent,
-    history: s.history ? (optional({ ...s.history, enrolment: optional(s.history.enrolment) }) as FactsHistory) : migratedHistory({ ...s, guardians }),
+    history: s.history ? optional({ ...s.history, enrolment: optional(s.history.enrolment) }) : migratedHistory({ ...s, guardians }),
     rev: s.rev ?? 0,
     createdAt: s.createdAt,
     updatedAt: s.updatedAt,

@@ -32,7 +32,7 @@ const eventSchema = z.object({
 });
 
 /** A ledger event as stored (also as the table's stream hands it over), validated on the way back. */
-export function eventFromItem(item: Record<string, unknown>): ConsentEvent {
+export function eventFromItem(item: unknown): ConsentEvent {
   const e = eventSchema.parse(item);
   const { formReference, signedOn, ...recordedBy } = e.recordedBy;
   return {

@@ -33,10 +33,12 @@ export class DirectoryRepository {
 
   /** Creates a group; `exists` when the id is taken, `duplicate` when an `extra` idempotency part found its key taken. */
   async createGroup(group: GroupRecord, extra: readonly Part[] = []): Promise<'created' | 'exists' | 'duplicate'> {
-    const outcome = await transact(this.db, [
-      part('group', { Put: { TableName: this.table, Item: { ...keys.group(group.groupId), entityType: 'Group', ...group }, ConditionExpression: 'attribute_not_exists(PK)' } }),
-      ...extra,
-    ]);
+    return this.createNew({ ...keys.group(group.groupId), entityType: 'Group', ...group }, extra);
+  }
+
+  /** Puts a record whose key must be new, with the caller's extra parts (an idempotency key) in the same transaction. */
+  private async createNew(item: Record<string, unknown>, extra: readonly Part[]): Promise<'created' | 'exists' | 'duplicate'> {
+    const outcome = await transact(this.db, [part('record', { Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(PK)' } }), ...extra]);
     if (outcome.ok) return 'created';
     return outcome.failed.includes('idempotency') ? 'duplicate' : 'exists';
   }
@@ -58,12 +60,7 @@ export class DirectoryRepository {
 
   /** Creates a guardian; `exists` when the id is taken, `duplicate` when an `extra` idempotency part found its key taken. */
   async createGuardian(guardian: GuardianRecord, extra: readonly Part[] = []): Promise<'created' | 'exists' | 'duplicate'> {
-    const outcome = await transact(this.db, [
-      part('guardian', { Put: { TableName: this.table, Item: { ...keys.guardian(guardian.guardianId), entityType: 'Guardian', ...guardian }, ConditionExpression: 'attribute_not_exists(PK)' } }),
-      ...extra,
-    ]);
-    if (outcome.ok) return 'created';
-    return outcome.failed.includes('idempotency') ? 'duplicate' : 'exists';
+    return this.createNew({ ...keys.guardian(guardian.guardianId), entityType: 'Guardian', ...guardian }, extra);
   }
 
   async getGuardian(guardianId: string): Promise<GuardianRecord | undefined> {

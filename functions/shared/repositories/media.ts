@@ -12,6 +12,7 @@ import { batchGetAll, queryAll, queryList } from '../dynamo';
 import { keys, withoutKeys } from '../keys';
 import { GSI1, GSI2 } from '../table-design';
 import { STALE, retryOnStale } from '../retry';
+import { eventFromItem } from './consent-ledger';
 import { isConditionFailure, part, transact, type Part } from '../transact';
 
 export type MediaKind = 'photo' | 'video';
@@ -449,7 +450,8 @@ export class MediaRepository {
 
   /** Withdrawals recorded on or before `date` whose propagation was not confirmed. */
   async *pendingPropagations(date: string): AsyncGenerator<ConsentEvent> {
-    for await (const raw of this.dueIndexUpTo('PROPAGATE', date)) yield raw.event as ConsentEvent;
+    // The marker holds a copy of the event: validated as the ledger's own records are.
+    for await (const raw of this.dueIndexUpTo('PROPAGATE', date)) yield eventFromItem(raw.event);
   }
 
   async clearPendingPropagation(eventId: string): Promise<void> {
