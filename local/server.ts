@@ -8,6 +8,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import path from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ROUTES, handlerId, type RouteDefinition } from '../functions/routes';
+import { loggableError, logger } from '../functions/shared/logger';
+import { prepareInvocations, runInvocation } from './invocation';
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -17,7 +19,8 @@ interface CompiledRoute extends RouteDefinition {
   invoke: Handler;
 }
 
-const MAX_BODY = 1024 * 1024;
+/** The documented limit of a request body (`body_too_large`). */
+export const MAX_BODY = 1024 * 1024;
 
 /** The committed OpenAPI document (`npm run openapi`) and its reference page, rendered by swagger-ui-dist from node_modules. */
 const OPENAPI_PATH = path.join(__dirname, '..', 'openapi.json');
@@ -42,15 +45,47 @@ const DOCS_PAGE = `<!doctype html>
 </html>
 `;
 
-/** GET /openapi.json, /docs and its assets; false for anything else. */
-function serveDocs(method: string, pathname: string, res: ServerResponse): boolean {
+export interface DocsSettings {
+  /** The API's own base URL, named as the document's server. */
+  apiUrl: string;
+  /** The token issuer's base URL, for the Authorize dialog's hint. */
+  issuerBase?: string;
+}
+
+/**
+ * The committed document as served: its server is the URL in use (the committed one names the
+ * default port), and the security scheme says how to get a local token.
+ */
+export function servedOpenApi(settings: DocsSettings): Record<string, unknown> {
+  const doc = JSON.parse(readFileSync(OPENAPI_PATH, 'utf8')) as {
+    servers?: unknown;
+    components?: { securitySchemes?: Record<string, { description?: string }> };
+  };
+  doc.servers = [{ url: settings.apiUrl, description: 'this local backend (npm start)' }];
+  const issuer = settings.issuerBase ?? 'http://127.0.0.1:3001';
+  const hint =
+    `Locally: curl -s ${issuer}/token/guardian-anna prints {"access_token": ...}; paste the access_token here. ` +
+    `Any demo user works (${issuer}/token/staff-femke, ...); POST ${issuer}/token with {"username","role"} mints any other.`;
+  for (const scheme of Object.values(doc.components?.securitySchemes ?? {})) {
+    scheme.description = scheme.description ? `${hint}\n\n${scheme.description}` : hint;
+  }
+  return doc;
+}
+
+/** GET /, /openapi.json, /docs and its assets; false for anything else. */
+function serveDocs(method: string, pathname: string, res: ServerResponse, settings: DocsSettings): boolean {
   if (method !== 'GET') return false;
   const send = (contentType: string, body: string | Buffer) => {
     res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
     res.end(body);
   };
+  if (pathname === '/') {
+    res.writeHead(302, { location: '/docs', 'cache-control': 'no-store' });
+    res.end();
+    return true;
+  }
   if (pathname === '/openapi.json') {
-    send('application/json', readFileSync(OPENAPI_PATH));
+    send('application/json', JSON.stringify(servedOpenApi(settings), null, 2));
     return true;
   }
   if (pathname === '/docs' || pathname === '/docs/') {
@@ -77,27 +112,48 @@ function compile(route: RouteDefinition): CompiledRoute {
   return { ...route, pattern: new RegExp(`^${source}$`), params, invoke: mod.handler };
 }
 
+class AdapterRefusal extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    title: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(title);
+  }
+}
+
+/**
+ * The whole body, or a 413 refusal once it passes 1 MiB. The rest of an oversized body is read and
+ * dropped before the answer is sent: answering while the client is still sending makes the
+ * connection close under it, and the client sees a reset instead of the 413.
+ */
 function readBody(req: IncomingMessage): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
-      if (size > MAX_BODY) return;
       size += c.length;
-      if (size > MAX_BODY) {
-        // Answered at once (413); the rest of the body is read and dropped, so the answer reaches the caller.
-        reject(Object.assign(new Error('body too large'), { statusCode: 413 }));
-        return;
-      }
-      chunks.push(c);
+      if (size <= MAX_BODY) chunks.push(c);
     });
-    req.on('end', () => resolve(chunks.length ? Buffer.concat(chunks).toString('utf8') : undefined));
+    req.on('end', () => {
+      if (size > MAX_BODY) reject(new AdapterRefusal(413, 'body_too_large', 'The request body is larger than 1 MiB'));
+      else resolve(chunks.length ? Buffer.concat(chunks).toString('utf8') : undefined);
+    });
     req.on('error', reject);
   });
 }
 
-function lambdaContext(route: RouteDefinition, requestId: string): Context {
-  const functionName = `local-${handlerId(route.handler)}`;
+/** A path parameter as the function receives it; a malformed percent-encoding is the caller's error. */
+function decodeParam(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new AdapterRefusal(400, 'invalid_request', 'The path has a malformed percent-encoding', { field: 'path', reason: 'has a malformed percent-encoding' });
+  }
+}
+
+function lambdaContext(functionName: string, requestId: string): Context {
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,
@@ -114,6 +170,12 @@ function lambdaContext(route: RouteDefinition, requestId: string): Context {
   };
 }
 
+/** The function name of a route's handler, as its log lines carry it. */
+export const localFunctionName = (route: RouteDefinition): string => `local-${handlerId(route.handler)}`;
+
+/** What the adapter itself answers (no function involved) is logged under this name, with the answer's request id. */
+export const ADAPTER_FUNCTION_NAME = 'local-http-adapter';
+
 export interface LocalApi {
   url: string;
   server: Server;
@@ -123,41 +185,66 @@ export interface LocalApi {
 /** Called after each handled request: lets the backend play the parts AWS plays (streams). */
 export type ResultListener = (route: RouteDefinition, result: APIGatewayProxyStructuredResultV2) => void;
 
-/** Serves every route of `functions/routes.ts` on loopback. Set the functions' environment first. */
-export async function startLocalApi(port: number, onResult?: ResultListener): Promise<LocalApi> {
+export interface LocalApiOptions {
+  onResult?: ResultListener;
+  /** The token issuer's base URL: the served document's Authorize dialog says how to get a token from it. */
+  issuerBase?: string;
+}
+
+/**
+ * Serves every route of `functions/routes.ts` on loopback. Set the functions' environment first.
+ * Each request is its own invocation: its log lines carry its function, user and request id, also
+ * while other requests run.
+ */
+export async function startLocalApi(port: number, listenerOrOptions?: ResultListener | LocalApiOptions): Promise<LocalApi> {
+  const options: LocalApiOptions = typeof listenerOrOptions === 'function' ? { onResult: listenerOrOptions } : (listenerOrOptions ?? {});
+  prepareInvocations();
   const routes = ROUTES.map(compile);
+  let docs: DocsSettings = { apiUrl: `http://127.0.0.1:${port}`, ...(options.issuerBase ? { issuerBase: options.issuerBase } : {}) };
 
   const server = createServer(async (req, res) => {
+    const requestId = randomUUID();
     const reply = (r: APIGatewayProxyStructuredResultV2) => {
       res.writeHead(r.statusCode ?? 200, r.headers as Record<string, string>);
       res.end(r.body ?? '');
     };
-    const problem = (status: number, code: string, title: string) =>
-      reply({
-        statusCode: status,
-        headers: { 'content-type': 'application/problem+json' },
-        body: JSON.stringify({ type: `https://beeldtoestemming.nl/problems/${code}`, title, status, code, requestId: randomUUID() }),
+    // An answer of the adapter's own: logged under its request id, as the functions log theirs.
+    const refuse = (err: AdapterRefusal) =>
+      runInvocation(requestId, async () => {
+        logger.addContext(lambdaContext(ADAPTER_FUNCTION_NAME, requestId));
+        logger.info('request refused', { statusCode: err.statusCode, code: err.code });
+        reply({
+          statusCode: err.statusCode,
+          headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store' },
+          body: JSON.stringify({
+            type: `https://beeldtoestemming.nl/problems/${err.code}`,
+            title: err.message,
+            status: err.statusCode,
+            code: err.code,
+            ...err.extra,
+            requestId,
+          }),
+        });
       });
     try {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const method = (req.method ?? 'GET').toUpperCase();
-      if (serveDocs(method, url.pathname, res)) return;
+      if (serveDocs(method, url.pathname, res, docs)) return;
       const candidates = routes.filter((r) => r.pattern.test(url.pathname));
       const route = candidates.find((r) => r.method === method);
       if (!route) {
-        return candidates.length > 0
-          ? problem(405, 'method_not_allowed', `${method} is not allowed on this path`)
-          : problem(404, 'route_not_found', 'No such route');
+        throw candidates.length > 0
+          ? new AdapterRefusal(405, 'method_not_allowed', `${method} is not allowed on this path`)
+          : new AdapterRefusal(404, 'route_not_found', 'No such route');
       }
       const match = route.pattern.exec(url.pathname) ?? [];
       const pathParameters: Record<string, string> = {};
-      route.params.forEach((name, i) => (pathParameters[name] = decodeURIComponent(match[i + 1] ?? '')));
+      route.params.forEach((name, i) => (pathParameters[name] = decodeParam(match[i + 1] ?? '')));
       const body = await readBody(req);
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
       const query: Record<string, string> = {};
       url.searchParams.forEach((v, k) => (query[k] = query[k] === undefined ? v : `${query[k]},${v}`));
-      const requestId = randomUUID();
       const now = new Date();
       const event: APIGatewayProxyEventV2 = {
         version: '2.0',
@@ -182,23 +269,35 @@ export async function startLocalApi(port: number, onResult?: ResultListener): Pr
         ...(body !== undefined ? { body } : {}),
         isBase64Encoded: false,
       };
-      const result = await route.invoke(event, lambdaContext(route, requestId));
+      const result = await runInvocation(requestId, () => route.invoke(event, lambdaContext(localFunctionName(route), requestId)));
       reply(result);
-      onResult?.(route, result);
+      options.onResult?.(route, result);
     } catch (err) {
-      if ((err as { statusCode?: number }).statusCode === 413) {
-        res.setHeader('connection', 'close');
-        return problem(413, 'body_too_large', 'The request body is too large');
-      }
-      console.error(JSON.stringify({ level: 'ERROR', message: 'local adapter failure', error: (err as Error).message }));
-      problem(500, 'internal_error', 'Something went wrong on our side');
+      if (err instanceof AdapterRefusal) return refuse(err);
+      await runInvocation(requestId, async () => {
+        logger.addContext(lambdaContext(ADAPTER_FUNCTION_NAME, requestId));
+        logger.error('local adapter failure', { error: loggableError(err) });
+      });
+      if (res.headersSent) return void res.end();
+      reply({
+        statusCode: 500,
+        headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store' },
+        body: JSON.stringify({
+          type: 'https://beeldtoestemming.nl/problems/internal_error',
+          title: 'Something went wrong on our side',
+          status: 500,
+          code: 'internal_error',
+          requestId,
+        }),
+      });
     }
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
+  docs = { ...docs, apiUrl: `http://127.0.0.1:${actualPort}` };
   return {
-    url: `http://127.0.0.1:${actualPort}`,
+    url: docs.apiUrl,
     server,
     stop: () =>
       new Promise((resolve) => {

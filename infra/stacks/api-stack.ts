@@ -51,6 +51,7 @@ import { Alerts } from '../constructs/alerts';
 import { AppFunction, type BucketGrant, type IndexName } from '../constructs/app-function';
 import { ObjectCreatedNotification } from '../constructs/object-created-notification';
 import { STACK_OUTPUTS } from '../stack-outputs';
+import { ACCESS_TOKEN_VALIDITY_MINUTES, ID_TOKEN_VALIDITY_MINUTES } from '../token-validity';
 import { ERASURE_LOG_RETENTION, type FootageBucketAttributes } from './data-stack';
 
 export interface ApiStackProps extends StackProps {
@@ -389,8 +390,8 @@ export class ApiStack extends Stack {
       disableOAuth: true,
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,
-      accessTokenValidity: Duration.minutes(30),
-      idTokenValidity: Duration.minutes(30),
+      accessTokenValidity: Duration.minutes(ACCESS_TOKEN_VALIDITY_MINUTES),
+      idTokenValidity: Duration.minutes(ID_TOKEN_VALIDITY_MINUTES),
     };
     this.parentsClient = this.familyPool.addClient('ParentsAppClient', {
       ...clientDefaults,

@@ -1,6 +1,7 @@
 /** The local backend serves the OpenAPI document and a browsable reference rendered from local files (no CDN). */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { startLocalApi } from '../../local/server';
 import { startTestBackend, type TestBackend } from './support';
 
 let b: TestBackend;
@@ -11,11 +12,45 @@ afterAll(async () => {
   await b.stop();
 });
 
-it('serves the committed document at /openapi.json', async () => {
+it('serves the committed document at /openapi.json, naming the server in use and how to get a local token', async () => {
   const res = await fetch(`${b.url}/openapi.json`);
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-  expect(await res.json()).toEqual(JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'openapi.json'), 'utf8')));
+  const served = await res.json();
+  const committed = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'openapi.json'), 'utf8'));
+  // The committed document names the default port; the served one the port this backend listens on.
+  expect(committed.servers).toEqual([expect.objectContaining({ url: 'http://127.0.0.1:3000' })]);
+  expect(served.servers).toEqual([expect.objectContaining({ url: b.url })]);
+  expect(b.url).not.toBe('http://127.0.0.1:3000');
+  const scheme = served.components.securitySchemes.bearerAuth;
+  expect(scheme.description).toMatch(/^Locally: curl -s http:\/\/127\.0\.0\.1:\d+\/token\/guardian-anna /);
+  expect(scheme.description).toContain(committed.components.securitySchemes.bearerAuth.description);
+  // Everything else is the committed document.
+  const rest = (doc: any) => ({ ...doc, servers: undefined, components: { ...doc.components, securitySchemes: undefined } });
+  expect(rest(served)).toEqual(rest(committed));
+});
+
+it('names the issuer in use in the Authorize dialog, and the hint works as written', async () => {
+  const api = await startLocalApi(0, { issuerBase: b.issuer.base });
+  try {
+    const served = await (await fetch(`${api.url}/openapi.json`)).json();
+    expect(served.servers[0].url).toBe(api.url);
+    const hint = served.components.securitySchemes.bearerAuth.description as string;
+    const command = /^Locally: curl -s (\S+) /.exec(hint)?.[1];
+    expect(command).toBe(`${b.issuer.base}/token/guardian-anna`);
+    expect(b.issuer.base).not.toBe('http://127.0.0.1:3001');
+  } finally {
+    await api.stop();
+  }
+});
+
+it('leads from / to the reference page', async () => {
+  const res = await fetch(`${b.url}/`, { redirect: 'manual' });
+  expect(res.status).toBe(302);
+  expect(res.headers.get('location')).toBe('/docs');
+  const followed = await fetch(`${b.url}/`);
+  expect(followed.url).toBe(`${b.url}/docs`);
+  expect(await followed.text()).toContain('swagger-ui');
 });
 
 it('serves the reference page at /docs with its renderer from node_modules, nothing from elsewhere', async () => {
