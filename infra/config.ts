@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as z from 'zod';
 import { AGE_POLICIES, PURPOSES, type Purpose } from '../functions/domain/purposes';
 import { MAX_RETENTION_YEARS } from '../functions/domain/retention';
+import { CHANNEL_KINDS } from '../functions/domain/channels';
 
 /**
  * AWS regions inside the European Economic Area (SPEC §8: data stays in the EEA).
@@ -55,7 +56,7 @@ const retentionYears = z.number().int().min(1).max(MAX_RETENTION_YEARS, {
 const channel = z.strictObject({
   id: slug,
   label: z.string().min(1).max(80),
-  kind: z.enum(['online', 'print']),
+  kind: z.enum(CHANNEL_KINDS),
 });
 
 const schema = z.strictObject({

@@ -4,7 +4,7 @@
  * added field does not break a client. The integration tests validate every answer against them.
  */
 import * as z from 'zod';
-import { CHANNELS } from '../domain/channels';
+import { channelId } from '../domain/channels';
 import { DECISIONS, PURPOSES } from '../domain/purposes';
 import { ROLES } from '../shared/auth';
 
@@ -195,7 +195,7 @@ export const publicationCheck = z.looseObject({
 export const publication = z.looseObject({
   publicationId: z.string(),
   mediaId: z.string(),
-  channel: z.enum(CHANNELS),
+  channel: channelId,
   reference: z.string(),
   publishedAt: instant,
   publishedBy: z.string(),
@@ -206,7 +206,7 @@ export const takedowns = z.looseObject({
     z.looseObject({
       mediaId: z.string(),
       publicationId: z.string(),
-      channel: z.enum(CHANNELS),
+      channel: channelId,
       reference: z.string(),
       childId: z.string(),
       openedAt: instant,

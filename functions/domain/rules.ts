@@ -24,11 +24,14 @@ import { enrolledAt, type Enrolment } from './facts';
 import { mayUse, projectionOf, withdrawalTakes, type Depicted, type RulesChild, type Use, type UseItem, type UseVerdict } from './gate';
 import type { AgePolicy, Purpose } from './purposes';
 import { amsterdamDate } from './calendar';
+import { channelsOf, type ChannelSetting } from './channels';
 import { deletionDates, dueDate, pendingCleanupDate, purposeEnded, type RetentionYears } from './retention';
 
 export interface RulesSettings {
   agePolicy: AgePolicy;
   retention: RetentionYears;
+  /** The organisation's publication channels. */
+  channels: readonly ChannelSetting[];
 }
 
 /** A guardian's link to a child as the feed reads it: the child's groups and enrolment, copied onto the link. */
@@ -40,6 +43,9 @@ export interface FamilyLink {
 export function createRules(settings: RulesSettings) {
   const policy = settings.agePolicy;
   return {
+    /** Which channels can be published to, and which of them are live (taken down after a withdrawal). */
+    channels: channelsOf(settings.channels),
+
     /** Effective consent at `at` from the child's projection (every decision up to now). */
     consentNow: (child: RulesChild, at: Date): ConsentVerdict => evaluateConsent(child, projectionOf(child, policy), at, policy),
 

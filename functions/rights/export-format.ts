@@ -5,7 +5,7 @@
  * an export can hold. A change that removes or renames a field is a new version.
  */
 import * as z from 'zod';
-import { CHANNELS } from '../domain/channels';
+import { channelId } from '../domain/channels';
 import { DECISIONS, PURPOSES } from '../domain/purposes';
 import { AUDIT_ACTIONS } from '../shared/audit';
 import { REQUEST_TYPES } from '../shared/repositories/requests';
@@ -90,7 +90,7 @@ const consentsNow = z.strictObject({
 
 const publication = z.strictObject({
   publicationId: z.string(),
-  channel: z.enum(CHANNELS),
+  channel: channelId,
   reference: z.string(),
   publishedAt: instant,
   publishedBy: z.string().optional().meta({ description: "In the admin's export only" }),
@@ -98,7 +98,7 @@ const publication = z.strictObject({
 
 const takedown = z.strictObject({
   publicationId: z.string(),
-  channel: z.enum(CHANNELS),
+  channel: channelId,
   openedAt: instant,
   dueDate: date,
   doneAt: instant.optional(),

@@ -2,6 +2,7 @@
 import * as z from 'zod';
 import { AGE_POLICIES, PURPOSES } from '../domain/purposes';
 import { DEFAULT_RETENTION, MAX_RETENTION_YEARS } from '../domain/retention';
+import { BUILT_IN_CHANNELS, CHANNEL_KINDS, channelId } from '../domain/channels';
 import { ROLES, type IssuerSettings } from './auth';
 
 const retentionSchema = z.partialRecord(z.enum(PURPOSES), z.number().int().min(1).max(MAX_RETENTION_YEARS));
@@ -50,6 +51,11 @@ export function readIssuers(env: NodeJS.ProcessEnv = process.env): IssuerSetting
   return parsed.data.JWT_ISSUERS;
 }
 
+const channelsSchema = z
+  .array(z.strictObject({ id: channelId, label: z.string().min(1), kind: z.enum(CHANNEL_KINDS) }))
+  .min(1)
+  .refine((cs) => new Set(cs.map((c) => c.id)).size === cs.length);
+
 const schema = z.object({
   TABLE_NAME: z.string().min(1),
   AGE_POLICY: z.enum(AGE_POLICIES).default('youth-care'),
@@ -72,6 +78,19 @@ const schema = z.object({
         return z.NEVER;
       }
       return { ...DEFAULT_RETENTION, ...parsed.data };
+    }),
+  /** The organisation's publication channels, JSON `[{id, label, kind}]` (infra/function-environment.ts). */
+  CHANNELS: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined) return BUILT_IN_CHANNELS;
+      const parsed = channelsSchema.safeParse(safeJson(raw));
+      if (!parsed.success) {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON: [{id, label, kind}] with unique ids' });
+        return z.NEVER;
+      }
+      return parsed.data;
     }),
   /** How long a pre-signed upload URL lives: minutes, not hours. */
   UPLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(60).max(900).default(300),

@@ -54,7 +54,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
   const children = new ChildrenRepository(db, config.TABLE_NAME);
   return {
     config,
-    rules: createRules({ agePolicy: config.AGE_POLICY, retention: config.RETENTION_YEARS }),
+    rules: createRules({ agePolicy: config.AGE_POLICY, retention: config.RETENTION_YEARS, channels: config.CHANNELS }),
     children,
     ledger: new ConsentLedgerRepository(db, config.TABLE_NAME),
     directory: new DirectoryRepository(db, config.TABLE_NAME),

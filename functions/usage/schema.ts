@@ -1,5 +1,4 @@
 import * as z from 'zod';
-import { CHANNELS } from '../domain/channels';
 import { calendarDate, cursor, id, limit, purpose } from '../shared/schema';
 
 export const feedQuery = z.strictObject({ cursor, limit });
@@ -13,7 +12,8 @@ export const mediaParams = z.object({ mediaId: id });
 export const downloadQuery = z.strictObject({ purpose: purpose.optional() });
 
 export const publishBody = z.strictObject({
-  channel: z.enum(CHANNELS, { error: `must be one of ${CHANNELS.join(', ')}` }),
+  /** One of the organisation's channels (checked against its settings by the service). */
+  channel: z.string({ error: 'is required' }).min(1, { error: 'must not be empty' }).max(32, { error: 'must be one of the organisation\'s channels' }),
   reference: z.string({ error: 'is required' }).trim().min(1, { error: 'must not be empty' }).max(500, { error: 'must be at most 500 characters' }),
 });
 export type PublishBody = z.infer<typeof publishBody>;

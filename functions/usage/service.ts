@@ -208,6 +208,8 @@ export async function publicationCheck(rt: Runtime, mediaId: string) {
  * it (a change meanwhile: check again). Final.
  */
 export async function publish(rt: Runtime, principal: Principal, requestId: string, mediaId: string, body: PublishBody, claim?: IdempotencyClaim) {
+  const channel = rt.rules.channels.find(body.channel);
+  if (!channel) throw new ValidationError('channel', `must be one of ${rt.rules.channels.all.map((c) => c.id).join(', ')}`);
   return retryOnStale(async () => {
     const item = await rt.media.get(mediaId);
     if (!item) throw mediaNotFound();

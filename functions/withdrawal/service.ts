@@ -6,7 +6,6 @@
  * the withdrawal's event id as its cause.
  */
 import { addDays, amsterdamDate } from '../domain/calendar';
-import { isLiveChannel } from '../domain/channels';
 import { actorKey, type ConsentEvent } from '../domain/consent';
 import type { Purpose } from '../domain/purposes';
 import { auditEntry, type AuditContext, type AuditDetails } from '../shared/audit';
@@ -46,7 +45,7 @@ export async function retainPublished(
   await rt.media.markRetained(item.mediaId, now.toISOString(), auditEntry(rt, ctx, 'media.retained', subject, cause));
   report.retained.push(item.mediaId);
   for (const pub of await rt.media.publications(item.mediaId)) {
-    if (!isLiveChannel(pub.channel)) continue;
+    if (!rt.rules.channels.isLive(pub.channel)) continue;
     const task = {
       mediaId: item.mediaId,
       publicationId: pub.publicationId,

@@ -52,6 +52,7 @@ import { AppFunction, type BucketGrant, type IndexName } from '../constructs/app
 import { ObjectCreatedNotification } from '../constructs/object-created-notification';
 import { STACK_OUTPUTS } from '../stack-outputs';
 import { ACCESS_TOKEN_VALIDITY_MINUTES, ID_TOKEN_VALIDITY_MINUTES } from '../token-validity';
+import { FOOTAGE_ENVIRONMENT, functionEnvironment } from '../function-environment';
 import { ERASURE_LOG_RETENTION, type FootageBucketAttributes } from './data-stack';
 
 export interface ApiStackProps extends StackProps {
@@ -128,8 +129,7 @@ export const INDEX_ACCESS: Readonly<Record<string, readonly IndexName[]>> = {
  */
 const LONG_ROUTES: readonly string[] = ['rights/export-child', 'rights/erase-child'];
 
-/** How long a pre-signed upload URL lives (functions/shared/config.ts allows 60-900): minutes, not hours. */
-export const UPLOAD_URL_TTL_SECONDS = 300;
+export { UPLOAD_URL_TTL_SECONDS } from '../function-environment';
 
 /**
  * S3 invokes the object-created function asynchronously. Two retries cover a throttle or a brief
@@ -141,16 +141,8 @@ export const OBJECT_CREATED_RETRY_ATTEMPTS = 2;
 /** Failures in a dead-letter queue are kept for SQS's maximum, to be looked at and redriven. */
 export const DEAD_LETTER_RETENTION = Duration.days(14);
 
-/**
- * Only new consent events that withdraw invoke the withdrawal function: Lambda filters the stream
- * before it invokes (filtered-out records cost nothing and are not retried). Everything else the
- * table writes (projections, media, access records) never reaches it. The handler checks the same
- * again, so that a wider filter would not make it act on other records.
- */
-export const WITHDRAWAL_FILTER_PATTERN = {
-  eventName: ['INSERT'],
-  dynamodb: { NewImage: { entityType: { S: ['ConsentEvent'] }, decision: { S: ['withdrawn'] } } },
-} as const;
+export { AUDIT_FILTER_PATTERN, WITHDRAWAL_FILTER_PATTERN } from '../stream-filters';
+import { AUDIT_BATCH_SIZE, AUDIT_FILTER_PATTERN, WITHDRAWAL_BATCH_SIZE, WITHDRAWAL_FILTER_PATTERN } from '../stream-filters';
 
 /**
  * How the table's stream reaches the withdrawal function. A batch that fails is split in two
@@ -167,7 +159,7 @@ export const WITHDRAWAL_FILTER_PATTERN = {
  * meanwhile: the rules are checked at every use.)
  */
 export const WITHDRAWAL_STREAM = {
-  batchSize: 10,
+  batchSize: WITHDRAWAL_BATCH_SIZE,
   retryAttempts: 5,
   maxRecordAge: Duration.hours(6),
   // Where a new mapping starts reading. TRIM_HORIZON: the oldest record still in the stream (at
@@ -178,15 +170,6 @@ export const WITHDRAWAL_STREAM = {
   startingPosition: lambda.StartingPosition.TRIM_HORIZON,
 } as const;
 
-/**
- * Only new pending audit entries invoke the chainer (functions/audit/chain.handler.ts), which
- * links them into the month's hash chain. The table's stream has two readers, this one and the
- * withdrawal function: DynamoDB's advised maximum per shard.
- */
-export const AUDIT_FILTER_PATTERN = {
-  eventName: ['INSERT'],
-  dynamodb: { NewImage: { entityType: { S: ['AuditPending'] } } },
-} as const;
 
 /**
  * How the stream reaches the chainer. Up to 100 entries or one second per batch, so that busy
@@ -196,7 +179,7 @@ export const AUDIT_FILTER_PATTERN = {
  * meanwhile: the entries stay pending in the table, and the next batch or the daily sweep links them.
  */
 export const AUDIT_STREAM = {
-  batchSize: 100,
+  batchSize: AUDIT_BATCH_SIZE,
   maxBatchingWindow: Duration.seconds(1),
   retryAttempts: 5,
   maxRecordAge: Duration.hours(6),
@@ -465,14 +448,7 @@ export class ApiStack extends Stack {
     });
 
     // functions/shared/config.ts validates all of it at every cold start, also outside the API.
-    const environment = {
-      AGE_POLICY: config.agePolicy,
-      NOTICE_VERSION: config.noticeVersion,
-      JWT_ISSUERS: jwtIssuers,
-      // Everywhere, not only where footage is handled: a function without it would silently
-      // compute deletion dates with the three-year default instead of the organisation's setting.
-      RETENTION_YEARS: JSON.stringify(config.retentionYears),
-    };
+    const environment = functionEnvironment(config, jwtIssuers);
 
     const known = new Set([
       ...ROUTES.map((r) => r.handler),
@@ -495,7 +471,7 @@ export class ApiStack extends Stack {
       const grants = BUCKET_ACCESS[handler];
       if (!grants) return;
       fn.bindBucket(bucket, grants);
-      fn.setEnvironment('UPLOAD_URL_TTL_SECONDS', String(UPLOAD_URL_TTL_SECONDS));
+      for (const [name, value] of Object.entries(FOOTAGE_ENVIRONMENT)) fn.setEnvironment(name, value);
     };
 
     for (const route of ROUTES) {

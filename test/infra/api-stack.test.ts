@@ -29,7 +29,7 @@ const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Act
 const resourcesOfStatement = (s: Statement) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
 
 const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'];
-const REQUIRED_ENV = ['TABLE_NAME', 'AGE_POLICY', 'NOTICE_VERSION', 'JWT_ISSUERS', 'RETENTION_YEARS'];
+const REQUIRED_ENV = ['TABLE_NAME', 'AGE_POLICY', 'NOTICE_VERSION', 'JWT_ISSUERS', 'RETENTION_YEARS', 'CHANNELS'];
 /** Every function of ours: one per route, the authorizer, and those invoked by S3, by the table's stream and by the schedule. */
 const HANDLERS = [...ROUTES.map((r) => r.handler), AUTHORIZER_HANDLER, OBJECT_CREATED_HANDLER, WITHDRAWAL_STREAM_HANDLER, AUDIT_CHAIN_HANDLER, SWEEP_HANDLER];
 /** The functions that use the table: all but the authorizer, which only reads tokens. */
@@ -301,6 +301,8 @@ describe('API stack', () => {
           NODE_OPTIONS: '--enable-source-maps',
         });
         expect(JSON.parse(env.RETENTION_YEARS as string)).toEqual({ parent_information: 3, coaching_video: 1, publication: 3 });
+        // The organisation's channels decide what can be published to and what is live.
+        expect(JSON.parse(env.CHANNELS as string)).toEqual(configWith({}).channels);
       }
     });
 

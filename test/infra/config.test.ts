@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { PURPOSES } from '../../functions/domain/purposes';
@@ -96,6 +96,13 @@ describe('organisation settings', () => {
     expect(() => loadOrganisationConfig(withSettings({ stage: 'test', account: '123' }))).toThrow(
       /stage:[\s\S]*account: must be a 12-digit AWS account id/,
     );
+  });
+
+  it('every organisation shipped in infra/organisations is valid, and the second demo uses the uavg policy', () => {
+    const files = readdirSync(path.join(PROJECT_ROOT, 'infra/organisations')).filter((f) => f.endsWith('.json'));
+    expect(files.sort()).toEqual(['demo-uavg.json', 'demo.json']);
+    const configs = files.map((f) => readOrganisationConfig(`infra/organisations/${f}`, PROJECT_ROOT));
+    expect(configs.map((c) => c.agePolicy).sort()).toEqual(['uavg', 'youth-care']);
   });
 
   it('says which file could not be read', () => {

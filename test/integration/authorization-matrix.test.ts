@@ -177,7 +177,7 @@ const CASES: Case[] = [
   },
   {
     route: 'POST /media/{mediaId}/publications',
-    request: (f) => ({ method: 'POST', path: `/media/${f.availableId}/publications`, body: { channel: 'print', reference: 'matrix' } }),
+    request: (f) => ({ method: 'POST', path: `/media/${f.availableId}/publications`, body: { channel: 'newsletter', reference: 'matrix' } }),
     expect: only({ admin: 201 }),
   },
   { route: 'GET /takedowns', request: () => ({ method: 'GET', path: '/takedowns' }), expect: only({ admin: 200 }) },

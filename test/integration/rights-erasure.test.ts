@@ -64,7 +64,7 @@ async function scene() {
   const published = await seed([a.childId], ['parent_information', 'publication']);
   const earlier = await seed([a.childId], ['coaching_video']);
   const web = await b.call('POST', `/media/${published}/publications`, { token: a.admin, body: { channel: 'website', reference: 'https://example.org/a' } });
-  const print = await b.call('POST', `/media/${published}/publications`, { token: a.admin, body: { channel: 'print', reference: 'Krant' } });
+  const print = await b.call('POST', `/media/${published}/publications`, { token: a.admin, body: { channel: 'newsletter', reference: 'Krant' } });
   expect((await b.call('DELETE', `/media/${earlier}`, { token: a.admin })).status).toBe(204);
   const upload = await b.call('POST', '/media', {
     token: b.token(a.staffId, 'staff'),

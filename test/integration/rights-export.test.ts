@@ -60,7 +60,7 @@ async function scene() {
   const m4 = await seed('m4', [a.childId], ['publication'], '2026-11-04T09:00:00.000Z');
   const m5 = await seed('m5', [a.childId], ['parent_information'], '2026-11-05T09:00:00.000Z');
   const web = await b.call('POST', `/media/${m4}/publications`, { token: a.admin, body: { channel: 'website', reference: 'https://example.org/nieuws' } });
-  const print = await b.call('POST', `/media/${m4}/publications`, { token: a.admin, body: { channel: 'print', reference: 'Jaarboek 2026' } });
+  const print = await b.call('POST', `/media/${m4}/publications`, { token: a.admin, body: { channel: 'newsletter', reference: 'Jaarboek 2026' } });
   expect([web.status, print.status]).toEqual([201, 201]);
   expect((await b.call('DELETE', `/media/${m5}`, { token: a.admin })).status).toBe(204);
   await b.settled();
@@ -142,7 +142,7 @@ describe('export', () => {
     expect(media[s.m4]).toMatchObject({ published: true, takedowns: [] });
     expect(media[s.m4].publications).toEqual([
       { publicationId: s.web.publicationId, channel: 'website', reference: 'https://example.org/nieuws', publishedAt: s.web.publishedAt },
-      { publicationId: s.print.publicationId, channel: 'print', reference: 'Jaarboek 2026', publishedAt: s.print.publishedAt },
+      { publicationId: s.print.publicationId, channel: 'newsletter', reference: 'Jaarboek 2026', publishedAt: s.print.publishedAt },
     ].sort((x, y) => (x.publishedAt < y.publishedAt ? -1 : 1)));
     for (const m of doc.media) expect(m.uploadedBy).toBeUndefined();
 

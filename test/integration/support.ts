@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startBackend, type LocalBackend } from '../../local/backend';
+import type { OrganisationConfig } from '../../infra/config';
 import { assertDocumented } from './contract';
 import { startS3rver } from '../../local/engines';
 import { documentClient } from '../../functions/shared/dynamo';
@@ -32,7 +33,7 @@ export function uid(prefix: string): string {
  * object-created handler as in AWS (the shared server's events go to the process that started it).
  */
 export async function startTestBackend(
-  options: { agePolicy?: 'youth-care' | 'uavg'; s3Events?: boolean; propagateWithdrawals?: boolean; chainAudit?: boolean } = {},
+  options: { organisation?: OrganisationConfig; agePolicy?: 'youth-care' | 'uavg'; s3Events?: boolean; propagateWithdrawals?: boolean; chainAudit?: boolean } = {},
 ): Promise<TestBackend> {
   const dynamoEndpoint = process.env.TEST_DYNAMODB_ENDPOINT;
   if (!dynamoEndpoint) throw new Error('the integration global setup did not start DynamoDB Local');
@@ -45,7 +46,7 @@ export async function startTestBackend(
     s3Endpoint,
     bucketName: tableName,
     tableName,
-    noticeVersion: NOTICE,
+    ...(options.organisation ? { organisation: options.organisation } : { noticeVersion: NOTICE }),
     ...(options.agePolicy ? { agePolicy: options.agePolicy } : {}),
     ...(ownS3 ? { s3Events: ownS3.onEvent } : {}),
     ...(options.propagateWithdrawals === false ? { propagateWithdrawals: false } : {}),

@@ -76,7 +76,7 @@ test('killed at any step and run again, the sweep deletes exactly what is due an
         await media.createPending(item, item.dueDate, []);
         await media.markAvailable(item, { objectKey: `media/${mediaId}`, size: 1, locationRemoved: false, completedAt: recordedAt }, []);
         const available: MediaItem = { ...item, status: 'available' };
-        if (spec.published) await media.publish({ publicationId: randomUUID(), mediaId, channel: 'print', reference: 'r', publishedAt: recordedAt, publishedBy: 'a' }, available, []);
+        if (spec.published) await media.publish({ publicationId: randomUUID(), mediaId, channel: 'newsletter', reference: 'r', publishedAt: recordedAt, publishedBy: 'a' }, available, []);
         // The withdrawal happened after the recording and no later than the sweep.
         if (spec.purposes.length === 0) await media.setPurposes(available, [], day(Math.min(spec.recordedDay + 1, sweepOffset)), 'withdrawn');
         await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `media/${mediaId}`, Body: 'x' }));

@@ -174,11 +174,11 @@ describe('publication register', () => {
   test('example 12, the publishing part: a photo on the website and in a printed newsletter is recorded twice', async () => {
     const g = await groupWithTwo();
     const photo = await seedAvailableItem(b, { groupId: g.groupId, childIds: [g.A, g.B], purposes: ['publication', 'parent_information'] });
-    for (const channel of ['website', 'print']) {
+    for (const channel of ['website', 'newsletter']) {
       expect((await b.call('POST', `/media/${photo}/publications`, { token: g.admin, body: { channel, reference: `ref-${channel}` } })).status).toBe(201);
     }
     const list = await b.call('GET', `/media/${photo}/publications`, { token: g.admin });
-    expect(list.body.publications.map((p: any) => p.channel).sort()).toEqual(['print', 'website']);
+    expect(list.body.publications.map((p: any) => p.channel).sort()).toEqual(['newsletter', 'website']);
     expect((await b.call('DELETE', `/media/${photo}`, { token: g.admin })).status).toBe(403);
   });
 
