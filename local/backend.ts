@@ -6,15 +6,13 @@ import { freePort } from './engines';
 import { startLocalIssuer, type LocalIssuer } from './issuer';
 import { startLocalApi, type LocalApi } from './server';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, ensureBucket, ensureTable } from './storage';
+import { startStreamPoller, type StreamConsumer, type StreamHandler } from './streams';
 import { randomUUID } from 'node:crypto';
 import type { Role } from '../functions/shared/auth';
-import { marshall } from '@aws-sdk/util-dynamodb';
-import type { ConsentEvent } from '../functions/domain/consent';
-import { OBJECT_CREATED_HANDLER, WITHDRAWAL_STREAM_HANDLER } from '../functions/routes';
-import { keys } from '../functions/shared/keys';
-import { AuditRepository } from '../functions/shared/repositories/audit';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { AUDIT_CHAIN_HANDLER, OBJECT_CREATED_HANDLER, WITHDRAWAL_STREAM_HANDLER, handlerId } from '../functions/routes';
+import { DEFAULT_CONFIG_FILE, readOrganisationConfig, type OrganisationConfig } from '../infra/config';
+import { FOOTAGE_ENVIRONMENT, functionEnvironment } from '../infra/function-environment';
+import { AUDIT_BATCH_SIZE, AUDIT_FILTER_PATTERN, WITHDRAWAL_BATCH_SIZE, WITHDRAWAL_FILTER_PATTERN } from '../infra/stream-filters';
 
 export interface BackendOptions {
   dynamoEndpoint: string;
@@ -25,13 +23,17 @@ export interface BackendOptions {
   issuerPort?: number;
   issuerKeyFile?: string;
   users?: Record<string, Role>;
+  /** The organisation's settings (retention, age policy, notice version, channels); by default the demo organisation. */
+  organisation?: OrganisationConfig;
+  /** Tests: another age policy than the organisation's. */
   agePolicy?: 'youth-care' | 'uavg';
+  /** Tests: another notice version than the organisation's. */
   noticeVersion?: string;
-  /** false: do not hand withdrawals to the stream handler (to test the sweep's backstop). */
+  /** false: no withdrawal propagation reads the stream (to test the sweep's backstop). */
   propagateWithdrawals?: boolean;
   /** S3 event notifications of the local S3 server, delivered to the same handler S3 invokes in AWS. */
   s3Events?: (listener: (event: unknown) => void) => void;
-  /** false: leave audit entries pending (to test the sweep's backstop and the chainer's faults). */
+  /** false: no chainer reads the stream; audit entries stay pending (to test the sweep's backstop and the chainer's faults). */
   chainAudit?: boolean;
 }
 
@@ -39,17 +41,25 @@ export interface LocalBackend {
   url: string;
   issuer: LocalIssuer;
   api: LocalApi;
+  /** The settings the functions run with. */
+  organisation: OrganisationConfig;
   /**
-   * Resolves when every withdrawal handed to the stream handler so far has been processed and
-   * every audit entry written so far is linked into its chain.
+   * Resolves when every record written to the table so far has been handled by the stream's
+   * functions (withdrawal propagation, the chainer) and every upload notification so far by the
+   * object-created function, including what those wrote in turn.
    */
   settled: () => Promise<void>;
   stop: () => Promise<void>;
 }
 
-const DECISION_HANDLERS = ['consent/record-decision', 'consent/record-paper-decision'];
+/** A handler module, loaded after the environment is set (handlers read their configuration when first loaded). */
+function loadHandler<T>(handler: string): T {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand, after the environment is set
+  return (require(`../functions/${handler}.handler`) as { handler: T }).handler;
+}
 
 export async function startBackend(options: BackendOptions): Promise<LocalBackend> {
+  const organisation = options.organisation ?? readOrganisationConfig(DEFAULT_CONFIG_FILE, `${__dirname}/..`);
   await ensureTable(options.dynamoEndpoint, options.tableName);
   if (options.s3Endpoint && options.bucketName) await ensureBucket(options.s3Endpoint, options.bucketName);
   const issuer = await startLocalIssuer({
@@ -57,101 +67,63 @@ export async function startBackend(options: BackendOptions): Promise<LocalBacken
     ...(options.issuerKeyFile ? { keyFile: options.issuerKeyFile } : {}),
     ...(options.users ? { users: options.users } : {}),
   });
+  // The same environment the stacks give the functions (infra/function-environment.ts), plus
+  // what AWS provides by itself (region, credentials) and the local engines' endpoints.
   Object.assign(process.env, {
+    ...functionEnvironment(
+      { ...organisation, ...(options.agePolicy ? { agePolicy: options.agePolicy } : {}), ...(options.noticeVersion ? { noticeVersion: options.noticeVersion } : {}) },
+      JSON.stringify(issuer.settings),
+    ),
+    ...FOOTAGE_ENVIRONMENT,
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     TABLE_NAME: options.tableName,
     DYNAMODB_ENDPOINT: options.dynamoEndpoint,
-    AGE_POLICY: options.agePolicy ?? 'youth-care',
-    NOTICE_VERSION: options.noticeVersion ?? '2026-09',
-    JWT_ISSUERS: JSON.stringify(issuer.settings),
     POWERTOOLS_SERVICE_NAME: 'beeldtoestemming-local',
     // No CloudWatch here: metrics would only be printed.
     POWERTOOLS_METRICS_DISABLED: 'true',
     ...(options.s3Endpoint && options.bucketName ? { S3_ENDPOINT: options.s3Endpoint, BUCKET_NAME: options.bucketName } : {}),
   });
-  // In AWS the table's stream delivers each new withdrawal to the propagation function; here the
-  // adapter hands the same record, shaped as a stream record, to the same handler.
+  // The table's stream drives the same functions as in AWS, through the same filters.
+  const consumers: StreamConsumer[] = [];
+  if (options.propagateWithdrawals !== false) {
+    consumers.push({ name: handlerId(WITHDRAWAL_STREAM_HANDLER), filter: WITHDRAWAL_FILTER_PATTERN, batchSize: WITHDRAWAL_BATCH_SIZE, handler: () => loadHandler<StreamHandler>(WITHDRAWAL_STREAM_HANDLER) });
+  }
+  if (options.chainAudit !== false) {
+    consumers.push({ name: handlerId(AUDIT_CHAIN_HANDLER), filter: AUDIT_FILTER_PATTERN, batchSize: AUDIT_BATCH_SIZE, handler: () => loadHandler<StreamHandler>(AUDIT_CHAIN_HANDLER) });
+  }
+  const stream = await startStreamPoller({ dynamoEndpoint: options.dynamoEndpoint, tableName: options.tableName, consumers });
   const inFlight = new Set<Promise<unknown>>();
-  // The chainer is a function of its own in AWS, with its own client: here too, so that what a
-  // request costs is counted without it.
-  const chainer = {
-    audit: new AuditRepository(DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: options.dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }), { marshallOptions: { removeUndefinedValues: true } }), options.tableName),
-    now: () => new Date(),
-  };
-  // In AWS the table's stream hands each new pending audit entry to the chainer; here it runs after
-  // every request and background job, one run at a time, again if asked while running.
-  let chaining: Promise<void> | undefined;
-  let chainAgain = false;
   // Set by stop(): background work still running is awaited, none is started after it.
   let stopping = false;
-  const chain = (): Promise<void> => {
-    if (options.chainAudit === false || stopping) return chaining ?? Promise.resolve();
-    if (chaining) {
-      chainAgain = true;
-      return chaining;
-    }
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the environment is set
-    const { chainPending } = require('../functions/audit/chainer') as typeof import('../functions/audit/chainer');
-    chaining = (async () => {
-      do {
-        chainAgain = false;
-        await chainPending(chainer).catch((err: Error) =>
-          console.error(JSON.stringify({ level: 'ERROR', message: 'audit chaining failed', error: err.name })),
-        );
-      } while (chainAgain);
-    })().finally(() => {
-      chaining = undefined;
-    });
-    return chaining;
-  };
-  let streamHandler: ((e: unknown, c: unknown) => Promise<unknown>) | undefined;
-  const api = await startLocalApi(options.apiPort ?? (await freePort()), (route, result) => {
-    void chain();
-    if (stopping || options.propagateWithdrawals === false || !DECISION_HANDLERS.includes(route.handler) || result.statusCode !== 201) return;
-    const event = (JSON.parse(result.body ?? '{}') as { event?: ConsentEvent }).event;
-    if (!event || event.decision !== 'withdrawn') return;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the environment is set
-    streamHandler ??= (require(`../functions/${WITHDRAWAL_STREAM_HANDLER}.handler`) as { handler: typeof streamHandler }).handler;
-    const record = {
-      eventName: 'INSERT',
-      dynamodb: {
-        SequenceNumber: event.eventId,
-        NewImage: marshall({ ...keys.consentEvent(event.childId, event.at, event.eventId), entityType: 'ConsentEvent', ...event }, { removeUndefinedValues: true }),
-      },
-    };
-    const run = streamHandler!({ Records: [record] }, { awsRequestId: randomUUID(), functionName: 'local-WithdrawalOnLedgerChange' })
-      .catch((err: Error) => console.error(JSON.stringify({ level: 'ERROR', message: 'withdrawal propagation failed', error: err.name })))
-      .finally(() => {
-        inFlight.delete(run);
-        void chain();
-      });
-    inFlight.add(run);
-  });
+  // After each request the poller reads at once rather than at its next interval.
+  const api = await startLocalApi(options.apiPort ?? (await freePort()), () => stream.nudge());
   if (options.s3Events) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the environment is set
-    const { handler } = require(`../functions/${OBJECT_CREATED_HANDLER}.handler`) as { handler: (e: unknown, c: unknown) => Promise<void> };
+    const handler = loadHandler<(e: unknown, c: unknown) => Promise<void>>(OBJECT_CREATED_HANDLER);
     options.s3Events((event) => {
       if (stopping) return;
-      const run = handler(event, { awsRequestId: randomUUID(), functionName: 'local-MediaObjectCreated' })
+      const run = handler(event, { awsRequestId: randomUUID(), functionName: `local-${handlerId(OBJECT_CREATED_HANDLER)}` })
         .catch((err: Error) => console.error(JSON.stringify({ level: 'ERROR', message: 'object-created handler failed', error: err.name })))
         .finally(() => {
           inFlight.delete(run);
-          void chain();
+          stream.nudge();
         });
       inFlight.add(run);
     });
   }
   const settled = async (): Promise<void> => {
-    while (inFlight.size > 0) await Promise.all([...inFlight]);
-    await chain();
+    do {
+      while (inFlight.size > 0) await Promise.all([...inFlight]);
+      await stream.settled();
+    } while (inFlight.size > 0);
   };
   return {
     url: api.url,
     issuer,
     api,
+    organisation,
     settled,
     // Requests first, then the work they started (a withdrawal's propagation, an upload's
     // completion, the chainer), so that nothing runs, or logs, after its engines are gone.
@@ -159,7 +131,8 @@ export async function startBackend(options: BackendOptions): Promise<LocalBacken
       await api.stop();
       await settled();
       stopping = true;
-      await settled();
+      while (inFlight.size > 0) await Promise.all([...inFlight]);
+      await stream.stop();
       await issuer.stop();
     },
   };

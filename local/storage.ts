@@ -1,11 +1,14 @@
 /** Creates the table (from the same key design as the CDK data stack) and the media bucket. */
 import { CreateTableCommand, DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, UpdateTableCommand, UpdateTimeToLiveCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { GLOBAL_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from '../functions/shared/table-design';
+import { GLOBAL_INDEXES, STREAM_VIEW_TYPE, TABLE_KEYS, TTL_ATTRIBUTE } from '../functions/shared/table-design';
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 export const LOCAL_REGION = 'eu-central-1';
+
+/** As the data stack deploys it: new images only (infra/stacks/data-stack.ts). */
+const STREAM = { StreamEnabled: true, StreamViewType: STREAM_VIEW_TYPE };
 
 /** Data kept from an older version may lack an index added since: add it, one at a time. */
 async function addMissingIndexes(client: DynamoDBClient, tableName: string, present: Set<string>): Promise<void> {
@@ -39,6 +42,10 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
   try {
     const existing = await client.send(new DescribeTableCommand({ TableName: tableName }));
     await addMissingIndexes(client, tableName, new Set((existing.Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName ?? '')));
+    if (!existing.Table?.StreamSpecification?.StreamEnabled) {
+      // Data kept from a version without the table's stream.
+      await client.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: STREAM }));
+    }
     await enableTimeToLive(client, tableName);
     client.destroy();
     return;
@@ -54,6 +61,7 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
     new CreateTableCommand({
       TableName: tableName,
       BillingMode: 'PAY_PER_REQUEST',
+      StreamSpecification: STREAM,
       AttributeDefinitions: [...attributes].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
       KeySchema: [
         { AttributeName: TABLE_KEYS.partitionKey, KeyType: 'HASH' },

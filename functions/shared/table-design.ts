@@ -14,3 +14,6 @@ export const GLOBAL_INDEXES = [GSI1, GSI2] as const;
 
 /** Items with this attribute (epoch seconds) are removed by DynamoDB's time to live: idempotency keys. */
 export const TTL_ATTRIBUTE = 'expiresAt';
+
+/** What the table's stream carries: new images only (old images would only put more personal data into it). */
+export const STREAM_VIEW_TYPE = 'NEW_IMAGE' as const;

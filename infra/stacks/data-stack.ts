@@ -12,7 +12,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import type { Construct } from 'constructs';
 import { EXPORT_PREFIX, MEDIA_PREFIX, UPLOAD_PREFIX } from '../../functions/shared/bucket-layout';
-import { GLOBAL_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from '../../functions/shared/table-design';
+import { GLOBAL_INDEXES, STREAM_VIEW_TYPE, TABLE_KEYS, TTL_ATTRIBUTE } from '../../functions/shared/table-design';
 import type { OrganisationConfig } from '../config';
 
 export interface DataStackProps extends StackProps {
@@ -132,7 +132,7 @@ export class DataStack extends Stack {
       // SPEC §5: a withdrawal reaches the footage within minutes through the stream (the API stack's
       // withdrawal function, filtered to new withdrawal events). New images are all it reads; old
       // images would only put more personal data into the stream. Records live 24 hours.
-      dynamoStream: dynamodb.StreamViewType.NEW_IMAGE,
+      dynamoStream: dynamodb.StreamViewType[STREAM_VIEW_TYPE],
       // Idempotency keys of retried requests expire a day after they were first used.
       timeToLiveAttribute: TTL_ATTRIBUTE,
       globalSecondaryIndexes: GLOBAL_INDEXES.map((index) => ({

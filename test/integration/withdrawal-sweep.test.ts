@@ -102,7 +102,7 @@ test('example 12: website and printed newsletter; a withdrawal opens a takedown 
   const a = await family();
   const mediaId = await seedAvailableItem(b, { groupId: a.groupId, childIds: [a.childId], purposes: ['publication'] });
   const web = await b.call('POST', `/media/${mediaId}/publications`, { token: a.admin, body: { channel: 'website', reference: 'https://example.org/nieuws' } });
-  await b.call('POST', `/media/${mediaId}/publications`, { token: a.admin, body: { channel: 'print', reference: 'Jaarboek' } });
+  await b.call('POST', `/media/${mediaId}/publications`, { token: a.admin, body: { channel: 'newsletter', reference: 'Jaarboek' } });
   await decide(a.childId, a.guardian, 'publication', 'withdrawn');
   await b.settled();
   // Replaying the withdrawal opens nothing twice.
@@ -118,6 +118,47 @@ test('example 12: website and printed newsletter; a withdrawal opens a takedown 
   expect(done).toMatchObject({ status: 200, body: { done: true } });
   expect((await b.call('GET', '/takedowns', { token: a.admin })).body.takedowns.filter((t: any) => t.mediaId === mediaId)).toEqual([]);
   expect((await b.call('POST', `/media/${mediaId}/takedowns/${web.body.publicationId}/done`, { token: a.admin })).status).toBe(404);
+});
+
+test("the organisation's own channels: the demo's social-media can be published to and is live, its paper newsletter is not", async () => {
+  const a = await family();
+  const mediaId = await seedAvailableItem(b, { groupId: a.groupId, childIds: [a.childId], purposes: ['publication'] });
+  const social = await b.call('POST', `/media/${mediaId}/publications`, { token: a.admin, body: { channel: 'social-media', reference: 'https://instagram.example/p/1' } });
+  expect(social).toMatchObject({ status: 201, body: { channel: 'social-media' } });
+  expect((await b.call('POST', `/media/${mediaId}/publications`, { token: a.admin, body: { channel: 'newsletter', reference: 'Nieuwsbrief mei' } })).status).toBe(201);
+  // A channel the organisation does not have, also the built-in id of older versions.
+  for (const channel of ['social_media', 'print']) {
+    expect(await b.call('POST', `/media/${mediaId}/publications`, { token: a.admin, body: { channel, reference: 'x' } })).toMatchObject({
+      status: 400,
+      body: { field: 'channel', reason: 'must be one of newsletter, website, social-media' },
+    });
+  }
+  await decide(a.childId, a.guardian, 'publication', 'withdrawn');
+  await b.settled();
+  const open = (await b.call('GET', '/takedowns', { token: a.admin })).body.takedowns.filter((t: any) => t.mediaId === mediaId);
+  expect(open).toEqual([expect.objectContaining({ publicationId: social.body.publicationId, channel: 'social-media' })]);
+});
+
+test('a withdrawal whose answer never reached the caller is propagated all the same: the stream reads the ledger, not the answer', async () => {
+  const a = await family();
+  const mediaId = await seedAvailableItem(b, { groupId: a.groupId, childIds: [a.childId], purposes: ['parent_information'] });
+  // Written straight into the ledger, as a request that timed out after its transaction would leave it.
+  const { randomUUID } = await import('node:crypto');
+  const rt = b.runtime();
+  const child = await rt.children.get(a.childId);
+  const event = {
+    eventId: randomUUID(),
+    childId: a.childId,
+    purpose: 'parent_information' as const,
+    decision: 'withdrawn' as const,
+    at: new Date().toISOString(),
+    actor: { kind: 'guardian' as const, guardianId: a.guardianIds[0]! },
+    recordedBy: { userId: a.guardianIds[0]!, role: 'guardian' as const, channel: 'app' as const },
+    noticeVersion: NOTICE,
+  };
+  expect(await rt.ledger.appendDecision(event, child!, rt.rules.withDecision(child!, event))).toBe('appended');
+  await b.settled();
+  expect(await rt.media.get(mediaId)).toBeUndefined();
 });
 
 test('a withdrawal by someone whose decision does not count changes no footage', async () => {
