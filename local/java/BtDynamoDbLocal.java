@@ -6,7 +6,7 @@
  * the server exactly as DynamoDB Local's own main does (ServerRunner.createServerFromCommandLineArgs),
  * reaches the private Jetty server by reflection, sets every connector's host to 127.0.0.1 and only
  * then starts it. It runs on a plain Java 17 runtime (no compiler needed): the compiled class is in
- * the repository next to this source (rebuild: `npm run build:launcher`, checked by a test).
+ * the repository next to this source (rebuild with local/java/build.sh; a test checks it matches).
  *
  * Arguments: <nonce> <DynamoDB Local arguments...>
  * Prints one line `BT-DYNAMODB-READY {"nonce":"<nonce>","port":<port>,"host":"127.0.0.1"}` on
