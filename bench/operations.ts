@@ -1,11 +1,13 @@
 /**
- * `npx tsx bench/operations.ts [--items=N] [--seed=S]`: the cost of each API operation on a
- * realistic organisation, through the local HTTP backend on DynamoDB Local + s3rver. Loads 20
+ * `npx tsx bench/operations.ts [--quick] [--items=N] [--seed=S]`: the cost of each API operation
+ * on a realistic organisation, through the local HTTP backend on DynamoDB Local + s3rver. Loads 20
  * groups (one of exactly 30 children), 600 children (two guardians with authority each, ages 3 to
  * 17), a ledger of 1 to 3 decisions per child and purpose, staff per group and N media items over
  * three years, all from a seeded PRNG. Per operation: DynamoDB requests and consumed RCU/WCU per
  * call (counted at the functions' DynamoDB client, median), median and p95 latency, and the
  * ratio of the median to one GetItem round trip measured in the same run. No assertions.
+ * `--quick`: 3 groups, 40 children, 2 000 items and a twentieth of the calls, for CI and a first look
+ * (the same operations, not the same figures). Progress goes to stderr.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,16 +20,23 @@ import { DEFAULT_RETENTION, deletionDates, dueDate } from '../functions/domain/r
 import type { Principal, Role } from '../functions/shared/auth';
 import { documentClient } from '../functions/shared/dynamo';
 import { keys } from '../functions/shared/keys';
-import type { Runtime } from '../functions/shared/runtime';
+import { runtimeConfig } from '../functions/shared/config';
+import { createRuntime, type Runtime } from '../functions/shared/runtime';
 import { startBackend, type LocalBackend } from '../local/backend';
 import { startDynamoDbLocal, startS3rver } from '../local/engines';
+import { benchArgsOrExit } from './args';
+import { progress, step } from './progress';
 
-const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const args = benchArgsOrExit(['items', 'seed']);
+const QUICK = args.quick;
 /** 50 000 items load in about 72 s here (BatchWrite, 8 in parallel), within two minutes: the default. */
-const ITEMS = Number(arg('items') ?? 50_000);
-const SEED = Number(arg('seed') ?? 20261124);
-const GROUPS = 20;
-const CHILDREN = 600;
+const DEFAULT_ITEMS = QUICK ? 2_000 : 50_000;
+const ITEMS = args.number('items', DEFAULT_ITEMS);
+const SEED = args.number('seed', 20261124);
+const GROUPS = QUICK ? 3 : 20;
+const CHILDREN = QUICK ? 40 : 600;
+/** How many calls measure an operation: `full` of them, a twentieth (at least 3) with --quick. */
+const sample = (full: number) => (QUICK ? Math.max(3, Math.round(full / 20)) : full);
 const ROSTER_GROUP_SIZE = 30;
 const NOTICE = '2026-09';
 const TABLE = 'bench-operations';
@@ -168,7 +177,9 @@ async function measure<P>(
   const requests: number[] = [];
   const rcu: number[] = [];
   const wcu: number[] = [];
-  for (let i = 0; i < calls; i++) {
+  const shown = progress(`measuring ${operation}`, { total: calls });
+  try {
+    for (let i = 0; i < calls; i++) {
     const p = await prepare(i);
     await backend.settled();
     const t: Tally = { requests: 0, rcu: 0, wcu: 0 };
@@ -183,7 +194,13 @@ async function measure<P>(
     requests.push(t.requests);
     rcu.push(t.rcu);
     wcu.push(t.wcu);
+    shown.add();
+    }
+  } catch (err) {
+    shown.failed();
+    throw err;
   }
+  shown.done();
   return {
     operation: `${operation} (n=${calls})`,
     calls,
@@ -219,16 +236,22 @@ async function loadOrganisation(rt: Runtime): Promise<{ children: Child[]; group
     const born = new Date(Date.parse(`${addYears(today, -c.age)}T12:00:00Z`) - int(1, 360) * 86_400_000);
     return born.toISOString().slice(0, 10);
   });
-  await pool(
-    children.map((c, i) => ({ c, birthDate: birthDates[i]! })),
-    16,
-    async ({ c, birthDate }) => {
-      await createChild(rt, BENCH_ADMIN, 'bench-load', { childId: c.childId, displayName: 'Kind', birthDate, groupIds: [c.groupId] });
-      for (const guardianId of c.guardians) {
-        await rt.directory.createGuardian({ guardianId, displayName: 'Ouder', createdAt: at });
-        await linkGuardian(rt, BENCH_ADMIN, 'bench-load', c.childId, guardianId, { parentalAuthority: true, relationship: 'parent' });
-      }
-    },
+  await step(
+    'loading children and guardians',
+    (p) =>
+      pool(
+        children.map((c, i) => ({ c, birthDate: birthDates[i]! })),
+        16,
+        async ({ c, birthDate }) => {
+          await createChild(rt, BENCH_ADMIN, 'bench-load', { childId: c.childId, displayName: 'Kind', birthDate, groupIds: [c.groupId] });
+          for (const guardianId of c.guardians) {
+            await rt.directory.createGuardian({ guardianId, displayName: 'Ouder', createdAt: at });
+            await linkGuardian(rt, BENCH_ADMIN, 'bench-load', c.childId, guardianId, { parentalAuthority: true, relationship: 'parent' });
+          }
+          p.add();
+        },
+      ),
+    { total: children.length },
   );
   return { children, groups };
 }
@@ -255,17 +278,24 @@ async function loadLedger(children: Child[]): Promise<number> {
   // One child's decisions in order; children in parallel.
   const byChild = new Map<string, typeof decisions>();
   for (const d of decisions) byChild.set(d.c.childId, [...(byChild.get(d.c.childId) ?? []), d]);
-  await pool([...byChild.values()], 12, async (list) => {
-    for (const d of list) {
-      const res = await call('POST', `/children/${d.c.childId}/decisions`, token(d.who.username, d.who.role), {
-        purpose: d.purpose,
-        decision: d.decision,
-        noticeVersion: NOTICE,
+  await step(
+    'loading ledger decisions through the API',
+    async (p) => {
+      await pool([...byChild.values()], 12, async (list) => {
+        for (const d of list) {
+          const res = await call('POST', `/children/${d.c.childId}/decisions`, token(d.who.username, d.who.role), {
+            purpose: d.purpose,
+            decision: d.decision,
+            noticeVersion: NOTICE,
+          });
+          if (res.status !== 201) throw new Error(`ledger: ${res.status} ${JSON.stringify(res.body)}`);
+          p.add();
+        }
       });
-      if (res.status !== 201) throw new Error(`ledger: ${res.status} ${JSON.stringify(res.body)}`);
-    }
-  });
-  await backend.settled();
+      await backend.settled();
+    },
+    { total: decisions.length },
+  );
   return decisions.length;
 }
 
@@ -314,13 +344,19 @@ async function loadMedia(db: DynamoDBDocumentClient, children: Child[], groups: 
   }
   const batches: Record<string, unknown>[][] = [];
   for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
-  await pool(batches, 8, async (batch) => {
-    let request: Record<string, unknown[]> | undefined = { [TABLE]: batch.map((Item) => ({ PutRequest: { Item } })) };
-    while (request && Object.keys(request).length) {
-      const out = await db.send(new BatchWriteCommand({ RequestItems: request as never }));
-      request = out.UnprocessedItems as Record<string, unknown[]> | undefined;
-    }
-  });
+  await step(
+    `seeding ${ITEMS.toLocaleString('en-US')} media items with their depictions`,
+    (p) =>
+      pool(batches, 8, async (batch) => {
+        let request: Record<string, unknown[]> | undefined = { [TABLE]: batch.map((Item) => ({ PutRequest: { Item } })) };
+        while (request && Object.keys(request).length) {
+          const out = await db.send(new BatchWriteCommand({ RequestItems: request as never }));
+          request = out.UnprocessedItems as Record<string, unknown[]> | undefined;
+        }
+        p.add(batch.length);
+      }),
+    { total: items.length },
+  );
 }
 
 // ---- main ----
@@ -329,8 +365,9 @@ async function main(): Promise<void> {
   const [dynamo, s3] = await Promise.all([startDynamoDbLocal(), startS3rver({ directory: mkdtempSync(path.join(tmpdir(), 'bt-bench-ops-')) })]);
   try {
     backend = await startBackend({ dynamoEndpoint: dynamo.endpoint, s3Endpoint: s3.endpoint, tableName: TABLE, bucketName: BUCKET, noticeVersion: NOTICE });
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the runtime module must load after startBackend set the environment
-    const rt = (require('../functions/shared/runtime') as typeof import('../functions/shared/runtime')).getRuntime();
+    // The functions' own constructor, on the configuration startBackend has just given them (the
+    // same DynamoDB client too: one per endpoint, shared with the handlers).
+    const rt = createRuntime(runtimeConfig());
     const db = documentClient(dynamo.endpoint);
     installCounter(db);
 
@@ -345,7 +382,8 @@ async function main(): Promise<void> {
       `\nLoaded (seed ${SEED}): ${GROUPS} groups, ${CHILDREN} children, ${CHILDREN * 2} guardians, ${GROUPS * 2} staff in ${((t1 - t0) / 1000).toFixed(1)} s; ` +
         `${ledgerSize} ledger decisions through the API in ${((t2 - t1) / 1000).toFixed(1)} s; ${ITEMS} media items (BatchWrite) in ${((t3 - t2) / 1000).toFixed(1)} s`,
     );
-    if (ITEMS !== 50_000) console.log(`(--items=${ITEMS}; the default is 50 000)`);
+    if (QUICK) console.log(`(--quick: ${GROUPS} groups, ${CHILDREN} children, ${ITEMS} items, a twentieth of the calls; the figures are not comparable with a full run)`);
+    else if (ITEMS !== DEFAULT_ITEMS) console.log(`(--items=${ITEMS}; the default is 50 000)`);
 
     const young = children.filter((c) => c.age < 12);
     const rosterGroup = groups[0]!;
@@ -365,7 +403,8 @@ async function main(): Promise<void> {
 
     // One GetItem round trip from this process, as the unit of the ratio column.
     const getMs: number[] = [];
-    for (let i = 0; i < 220; i++) {
+    const getItems = sample(200);
+    for (let i = 0; i < 20 + getItems; i++) {
       const c = nth(children, i);
       const started = process.hrtime.bigint();
       await db.send(new GetCommand({ TableName: TABLE, Key: keys.child(c.childId) }));
@@ -374,15 +413,15 @@ async function main(): Promise<void> {
     const getItem = quantile(getMs, 0.5);
 
     const none = async () => undefined;
-    rows.push(await measure('list my children', 200, 200, none, (_p, i) => call('GET', '/me/children', token(nth(children, i).guardians[i % 2]!, 'guardian'))));
+    rows.push(await measure('list my children', sample(200), 200, none, (_p, i) => call('GET', '/me/children', token(nth(children, i).guardians[i % 2]!, 'guardian'))));
     rows.push(
-      await measure('child consents', 200, 200, none, (_p, i) => {
+      await measure('child consents', sample(200), 200, none, (_p, i) => {
         const c = nth(children, i);
         return call('GET', `/children/${c.childId}/consents`, token(c.guardians[0], 'guardian'));
       }),
     );
     rows.push(
-      await measure('decision', 200, 201, none, (_p, i) => {
+      await measure('decision', sample(200), 201, none, (_p, i) => {
         const c = nth(young, i);
         return call('POST', `/children/${c.childId}/decisions`, token(c.guardians[i % 2]!, 'guardian'), {
           purpose: PURPOSES[i % 3],
@@ -392,7 +431,7 @@ async function main(): Promise<void> {
       }),
     );
     rows.push(
-      await measure('paper decision', 200, 201, none, (_p, i) => {
+      await measure('paper decision', sample(200), 201, none, (_p, i) => {
         const c = nth(young, i + 1);
         return call('POST', `/children/${c.childId}/paper-decisions`, staffOf(c.groupId), {
           purpose: PURPOSES[i % 3],
@@ -404,24 +443,27 @@ async function main(): Promise<void> {
         });
       }),
     );
-    rows.push(await measure(`roster of a ${ROSTER_GROUP_SIZE}-child group`, 200, 200, none, () => call('GET', `/groups/${rosterGroup}/roster`, staffOf(rosterGroup))));
+    rows.push(await measure(`roster of a ${ROSTER_GROUP_SIZE}-child group`, sample(200), 200, none, () => call('GET', `/groups/${rosterGroup}/roster`, staffOf(rosterGroup))));
 
+    // Recorded now, after every decision above: consent at the recording is the consent of today
+    // (a minute earlier would fall before the grants of a load that took less than a minute).
+    const recordedAt = rt.now().toISOString();
     const uploadBody = (i: number, tag: string) => ({
       clientReference: `bench-${tag}-${i}`,
       kind: 'photo',
       contentType: 'image/jpeg',
       size: JPEG.length,
-      recordedAt: new Date(rt.now().getTime() - 60_000).toISOString(),
+      recordedAt,
       groupId: rosterGroup,
       childIds: [],
       purposes: ['publication'],
     });
-    rows.push(await measure('create upload', 50, 201, none, (_p, i) => call('POST', '/media', staffOf(rosterGroup), uploadBody(i, 'create'))));
+    rows.push(await measure('create upload', sample(50), 201, none, (_p, i) => call('POST', '/media', staffOf(rosterGroup), uploadBody(i, 'create'))));
     const completed: string[] = [];
     rows.push(
       await measure(
         'complete upload',
-        50,
+        sample(50),
         200,
         async (i) => {
           const created = await call('POST', '/media', staffOf(rosterGroup), uploadBody(i, 'complete'));
@@ -449,12 +491,12 @@ async function main(): Promise<void> {
       .map((c) => c.childId)
       .slice(0, 3);
     const withChildren = (i: number, tag: string) => ({ ...uploadBody(i, tag), childIds: consenting });
-    rows.push(await measure(`create upload (${consenting.length} children)`, 50, 201, none, (_p, i) => call('POST', '/media', staffOf(rosterGroup), withChildren(i, 'create3'))));
+    rows.push(await measure(`create upload (${consenting.length} children)`, sample(50), 201, none, (_p, i) => call('POST', '/media', staffOf(rosterGroup), withChildren(i, 'create3'))));
     const completedWithChildren: string[] = [];
     rows.push(
       await measure(
         `complete upload (${consenting.length} children)`,
-        50,
+        sample(50),
         200,
         async (i) => {
           const created = await call('POST', '/media', staffOf(rosterGroup), withChildren(i, 'complete3'));
@@ -477,12 +519,12 @@ async function main(): Promise<void> {
       ),
     );
     rows.push(
-      await measure('feed page (limit 20)', 200, 200, none, (_p, i) => {
+      await measure('feed page (limit 20)', sample(200), 200, none, (_p, i) => {
         const c = nth(young, i);
         return call('GET', '/me/feed?limit=20', token(c.guardians[0], 'guardian'));
       }),
     );
-    rows.push(await measure('coaching library page (limit 20)', 200, 200, none, (_p, i) => call('GET', '/coaching?limit=20', staffOf(groups[i % GROUPS]!))));
+    rows.push(await measure('coaching library page (limit 20)', sample(200), 200, none, (_p, i) => call('GET', '/coaching?limit=20', staffOf(groups[i % GROUPS]!))));
     rows.push(
       await measure('publish', completed.length, 201, none, (_p, i) =>
         call('POST', `/media/${completed[i]}/publications`, admin, { channel: 'website', reference: `https://example.org/nieuws/${i}` }),
@@ -492,15 +534,15 @@ async function main(): Promise<void> {
     // Data-subject rights: the export of a child (its ledger, its items of three years, its trail),
     // the verification of this month's audit chain, and last, since it destroys data, erasures.
     rows.push(
-      await measure('export of a child (guardian)', 50, 201, none, (_p, i) => {
+      await measure('export of a child (guardian)', sample(50), 201, none, (_p, i) => {
         // Under 16: from 16 the child exports its own data.
         const c = nth(young, i + 3);
         return call('POST', `/children/${c.childId}/export`, token(c.guardians[0], 'guardian'), {});
       }),
     );
-    rows.push(await measure("verify this month's audit chain", 5, 200, none, () => call('GET', '/audit/verify', admin)));
+    rows.push(await measure("verify this month's audit chain", sample(5), 200, none, () => call('GET', '/audit/verify', admin)));
     rows.push(
-      await measure('erasure of a child', 20, 200, none, (_p, i) => {
+      await measure('erasure of a child', sample(20), 200, none, (_p, i) => {
         const c = nth(children, i + 101);
         return call('POST', `/children/${c.childId}/erasure`, admin, {});
       }),
@@ -508,7 +550,7 @@ async function main(): Promise<void> {
 
     const f = (x: number, d = 1) => (Number.isNaN(x) ? '-' : x.toFixed(d));
     console.log(`\nAPI operations (${ITEMS} media items; DynamoDB Local + s3rver, local HTTP backend; counts and capacity are medians per call)`);
-    console.log(`GetItem round trip (median of 200, from the bench process): ${getItem.toFixed(2)} ms\n`);
+    console.log(`GetItem round trip (median of ${getItems}, from the bench process): ${getItem.toFixed(2)} ms\n`);
     console.log('| operation | DynamoDB requests | RCU | WCU | median ms | p95 ms | ratio to GetItem |');
     console.log('|---|---:|---:|---:|---:|---:|---:|');
     for (const r of rows) {

@@ -1,9 +1,9 @@
 /**
- * `npm run bench`: the sweep's cost against the local engines, N due items alone and N due items
- * among 100 x N that are not due. Prints the figures and their ratio (the goal is close to 1: the
- * sweep reads the due-date index, so its cost follows the due items, not the table). No
- * assertions; run `npx tsx bench/sweep.ts --n=500` for another N (`npm run bench` also runs
- * bench/operations.ts and bench/bundles.ts after it, and passes extra arguments to the last).
+ * `npx tsx bench/sweep.ts [--quick] [--n=N]`: the sweep's cost against the local engines, N due
+ * items alone and N due items among 100 x N that are not due. Prints the figures and their ratio
+ * (the goal is close to 1: the sweep reads the due-date index, so its cost follows the due items,
+ * not the table). No assertions. N is 200, or 50 with --quick. `npm run bench` runs it first, then
+ * bench/operations.ts and bench/bundles.ts (bench/run.ts); progress goes to stderr.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,8 +17,11 @@ import { keys } from '../functions/shared/keys';
 import { createRuntime } from '../functions/shared/runtime';
 import { startDynamoDbLocal, startS3rver } from '../local/engines';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, ensureBucket, ensureTable, localS3Client } from '../local/storage';
+import { benchArgsOrExit } from './args';
+import { step, type Progress } from './progress';
 
-const n = Number(process.argv.find((a) => a.startsWith('--n='))?.slice(4) ?? 200);
+const args = benchArgsOrExit(['n']);
+const n = args.number('n', args.quick ? 50 : 200);
 const SWEEP_DAY = '2029-06-01';
 
 function item(i: number, due: boolean) {
@@ -50,7 +53,7 @@ function item(i: number, due: boolean) {
   };
 }
 
-async function load(endpoint: string, table: string, items: ReturnType<typeof item>[]): Promise<void> {
+async function load(endpoint: string, table: string, items: ReturnType<typeof item>[], p: Progress): Promise<void> {
   const db = documentClient(endpoint);
   const batches: ReturnType<typeof item>[][] = [];
   for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
@@ -62,6 +65,7 @@ async function load(endpoint: string, table: string, items: ReturnType<typeof it
           const out = await db.send(new BatchWriteCommand({ RequestItems: request as never }));
           request = out.UnprocessedItems as Record<string, unknown[]> | undefined;
         }
+        p.add(batch.length);
       }),
     );
   }
@@ -73,11 +77,20 @@ async function scenario(dynamo: string, s3: string, label: string, notDue: numbe
   const bucket = `bench-${label}-${Date.now()}`.toLowerCase();
   await ensureBucket(s3, bucket);
   const due = Array.from({ length: n }, (_, i) => item(i, true));
-  await load(dynamo, table, [...due, ...Array.from({ length: notDue }, (_, i) => item(i, false))]);
+  const items = [...due, ...Array.from({ length: notDue }, (_, i) => item(i, false))];
+  await step(`${label}: seeding items`, (p) => load(dynamo, table, items, p), { total: items.length });
   const raw = localS3Client(s3);
-  for (let i = 0; i < due.length; i += 20) {
-    await Promise.all(due.slice(i, i + 20).map((d) => raw.send(new PutObjectCommand({ Bucket: bucket, Key: d.objectKey, Body: 'x' }))));
-  }
+  await step(
+    `${label}: storing objects`,
+    async (p) => {
+      for (let i = 0; i < due.length; i += 20) {
+        const chunk = due.slice(i, i + 20);
+        await Promise.all(chunk.map((d) => raw.send(new PutObjectCommand({ Bucket: bucket, Key: d.objectKey, Body: 'x' }))));
+        p.add(chunk.length);
+      }
+    },
+    { total: due.length },
+  );
   raw.destroy();
   const rt = createRuntime(
     runtimeConfig({
@@ -92,7 +105,7 @@ async function scenario(dynamo: string, s3: string, label: string, notDue: numbe
   );
   rt.now = () => new Date(`${SWEEP_DAY}T03:00:00Z`);
   const started = process.hrtime.bigint();
-  const report = await runSweep(rt);
+  const report = await step(`${label}: sweeping ${n} due items`, () => runSweep(rt));
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   const deleted = Object.values(report.deleted).reduce((a, b) => a + b, 0);
   if (deleted !== n || report.failures.length) throw new Error(`${label}: deleted ${deleted} of ${n}, ${report.failures.length} failures`);
