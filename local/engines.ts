@@ -209,7 +209,7 @@ function lastLine(text: string): string {
   ).slice(0, 300);
 }
 
-const inUse = (text: string) => /EADDRINUSE|address already in use|port in use|BindException/i.test(text);
+const inUse = (text: string) => /EADDRINUSE|already in use|port in use|BindException/i.test(text);
 
 export interface DynamoDbOptions {
   port?: number;
