@@ -7,7 +7,7 @@
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { POOLS, ROLES, poolOfRole, type IssuerSettings, type Pool, type Role } from '../functions/shared/auth';
 import { ACCESS_TOKEN_VALIDITY_MINUTES } from '../infra/token-validity';
@@ -135,10 +135,29 @@ export function openIdConfiguration(base: string, pool: LocalPool): Record<strin
   };
 }
 
+/** Listens on 127.0.0.1; a port in use is a rejected promise with one line, not an uncaught error. */
+export function listenOnLoopback(server: Server, port: number, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const failed = (err: NodeJS.ErrnoException) =>
+      reject(Object.assign(new Error(err.code === 'EADDRINUSE' ? `the ${what}'s port ${port} is in use` : `the ${what} cannot listen on 127.0.0.1:${port} (${err.code ?? err.message})`), { code: err.code }));
+    server.once('error', failed);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', failed);
+      resolve();
+    });
+  });
+}
+
 export async function startLocalIssuer(options: IssuerOptions): Promise<LocalIssuer> {
-  const base = `http://127.0.0.1:${options.port}`;
+  // Keys first: a damaged key file stops the start before a port is taken.
+  const keys = { staff: loadOrCreateKey(keyFileOf(options.keyFile, 'staff')), family: loadOrCreateKey(keyFileOf(options.keyFile, 'family')) };
+  const server: Server = createServer((req, res) => serve(req, res));
+  await listenOnLoopback(server, options.port, 'token issuer');
+  const address = server.address();
+  // The actual port: 0 asks for any free one.
+  const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : options.port}`;
   const signer = (pool: Pool) => {
-    const privateKey = loadOrCreateKey(keyFileOf(options.keyFile, pool));
+    const privateKey = keys[pool];
     const jwk = { ...createPublicKey(privateKey).export({ format: 'jwk' }), kid: `local-${pool}-1`, alg: 'RS256', use: 'sig' };
     const issuer = `${base}/${pool}`;
     const local: LocalPool = { issuer, jwksUri: `${issuer}/.well-known/jwks.json`, clientId: LOCAL_CLIENT_IDS[pool] };
@@ -170,7 +189,7 @@ export async function startLocalIssuer(options: IssuerOptions): Promise<LocalIss
     );
   };
 
-  const server: Server = createServer((req, res) => {
+  function serve(req: IncomingMessage, res: ServerResponse): void {
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
@@ -204,8 +223,7 @@ export async function startLocalIssuer(options: IssuerOptions): Promise<LocalIss
       return;
     }
     send(404, { error: 'not found' });
-  });
-  await new Promise<void>((resolve) => server.listen(options.port, '127.0.0.1', resolve));
+  }
 
   const pools = { staff: signers.staff.pool, family: signers.family.pool };
   return {

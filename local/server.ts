@@ -10,6 +10,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { ROUTES, handlerId, type RouteDefinition } from '../functions/routes';
 import { loggableError, logger } from '../functions/shared/logger';
 import { prepareInvocations, runInvocation } from './invocation';
+import { listenOnLoopback } from './issuer';
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -204,9 +205,11 @@ export async function startLocalApi(port: number, listenerOrOptions?: ResultList
 
   const server = createServer(async (req, res) => {
     const requestId = randomUUID();
+    // Every answer names its request id, as API Gateway's does (`apigw-requestid`): the id the logs carry.
     const reply = (r: APIGatewayProxyStructuredResultV2) => {
-      res.writeHead(r.statusCode ?? 200, r.headers as Record<string, string>);
-      res.end(r.body ?? '');
+      const body = r.body ?? '';
+      res.writeHead(r.statusCode ?? 200, { ...(r.headers as Record<string, string>), 'content-length': String(Buffer.byteLength(body)), 'apigw-requestid': requestId });
+      res.end(body);
     };
     // An answer of the adapter's own: logged under its request id, as the functions log theirs.
     const refuse = (err: AdapterRefusal) =>
@@ -292,7 +295,7 @@ export async function startLocalApi(port: number, listenerOrOptions?: ResultList
       });
     }
   });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  await listenOnLoopback(server, port, 'API');
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   docs = { ...docs, apiUrl: `http://127.0.0.1:${actualPort}` };
