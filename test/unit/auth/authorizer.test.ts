@@ -15,6 +15,7 @@ let handler: Handler;
 
 const context = { awsRequestId: 'req-1', functionName: 'authorizer', functionVersion: '1', invokedFunctionArn: 'arn', memoryLimitInMB: '256' } as Context;
 
+/** The event API Gateway hands the authorizer (payload 2.0), complete and typed. */
 function event(authorization?: string): APIGatewayRequestAuthorizerEventV2 {
   return {
     version: '2.0',
@@ -24,9 +25,21 @@ function event(authorization?: string): APIGatewayRequestAuthorizerEventV2 {
     routeKey: 'GET /groups',
     rawPath: '/groups',
     rawQueryString: '',
+    cookies: [],
     headers: authorization ? { authorization } : {},
-    requestContext: { requestId: 'r', http: { method: 'GET', path: '/groups' } },
-  } as unknown as APIGatewayRequestAuthorizerEventV2;
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'api',
+      domainName: 'api.example.org',
+      domainPrefix: 'api',
+      requestId: 'r',
+      routeKey: 'GET /groups',
+      stage: '$default',
+      time: '01/Dec/2026:10:00:00 +0000',
+      timeEpoch: Date.UTC(2026, 11, 1, 10),
+      http: { method: 'GET', path: '/groups', protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'test' },
+    },
+  };
 }
 
 const bearer = (token: string) => `Bearer ${token}`;
@@ -62,7 +75,7 @@ beforeAll(async () => {
   process.env.JWT_ISSUERS = JSON.stringify(issuer.settings);
   process.env.POWERTOOLS_METRICS_DISABLED = 'false';
   process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
-  ({ handler } = (await import('../../../functions/auth/authorizer.handler')) as unknown as { handler: Handler });
+  ({ handler } = await import('../../../functions/auth/authorizer.handler'));
 });
 afterAll(async () => {
   await issuer.stop();

@@ -15,17 +15,17 @@ import {
 
 const MONTH = '2026-11';
 
-function build(contents: Record<string, unknown>[]): Record<string, unknown>[] {
-  const links: Record<string, unknown>[] = [];
-  for (const content of contents) {
-    const previous = links.at(-1) as { seq: number; hash: string } | undefined;
-    links.push(nextLink(MONTH, previous, content));
-  }
+/** A stored link as nextLink builds it: typed, so that a tampered copy is still a link body. */
+type Link = ReturnType<typeof nextLink<Record<string, unknown>>>;
+
+function build(contents: Record<string, unknown>[]): Link[] {
+  const links: Link[] = [];
+  for (const content of contents) links.push(nextLink(MONTH, links.at(-1), content));
   return links;
 }
 
-const headOf = (links: Record<string, unknown>[]) => {
-  const last = links.at(-1) as { seq: number; hash: string } | undefined;
+const headOf = (links: Link[]) => {
+  const last = links.at(-1);
   return last ? { seq: last.seq, hash: last.hash } : undefined;
 };
 
@@ -77,12 +77,12 @@ describe('tampering is found at the first broken link', () => {
 
   test('an edited field: hash_mismatch at that link', () => {
     const l = links();
-    l[2] = { ...l[2], childIds: ['someone-else'] };
+    l[2] = { ...l[2]!, childIds: ['someone-else'] };
     expect(verifyChain(MONTH, l, headOf(links())).firstBreak).toEqual({ month: MONTH, seq: 3, entryId: 'e2', problem: 'hash_mismatch' });
   });
   test('an edit with its own hash recomputed: the next link no longer names it', () => {
     const l = links();
-    const { hash: _hash, ...body } = { ...l[1]!, action: 'media.deleted' } as unknown as Record<string, unknown> & LinkBody;
+    const { hash: _hash, ...body }: Link = { ...l[1]!, action: 'media.deleted' };
     l[1] = { ...body, hash: linkHash(body) };
     expect(verifyChain(MONTH, l, headOf(links())).firstBreak).toMatchObject({ seq: 3, problem: 'prev_hash_mismatch' });
   });
@@ -123,10 +123,10 @@ describe('property: any single tampering with a random chain is reported, and ne
         const i = tamper.at % (l.length - 1);
         switch (tamper.kind) {
           case 'edit':
-            l[i] = { ...l[i], action: `${String(l[i]!.action)}!` };
+            l[i] = { ...l[i]!, action: `${String(l[i]!.action)}!` };
             break;
           case 'rehash': {
-            const { hash: _h, ...body } = { ...l[i]!, requestId: 'forged' } as unknown as Record<string, unknown> & LinkBody;
+            const { hash: _h, ...body }: Link = { ...l[i]!, requestId: 'forged' };
             l[i] = { ...body, hash: linkHash(body) };
             break;
           }

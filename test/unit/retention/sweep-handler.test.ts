@@ -14,7 +14,7 @@ beforeAll(async () => {
   process.env.POWERTOOLS_METRICS_DISABLED = 'false';
   jest.doMock('../../../functions/shared/runtime', () => ({ getRuntime: () => ({}) }));
   jest.doMock('../../../functions/retention/sweep', () => ({ runSweep }));
-  ({ handler } = (await import('../../../functions/retention/sweep.handler')) as unknown as { handler: typeof handler });
+  ({ handler } = await import('../../../functions/retention/sweep.handler'));
 });
 
 /** `namespace/name{dimensions}=value` of every metric written to stdout while `fn` runs. */
