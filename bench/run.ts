@@ -45,6 +45,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   for (const file of BENCHMARKS) {
     process.stderr.write(`bench: ${file}${args.quick ? ' --quick' : ''} ...\n`);
+    const begun = Date.now();
     const code = await run(file);
     if (stopping) {
       process.stderr.write(`bench: stopped by ${stopping}\n`);
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
       process.stderr.write(`bench: ${file} failed (exit code ${code})\n`);
       process.exit(code);
     }
+    process.stderr.write(`bench: ${file} ran in ${((Date.now() - begun) / 1000).toFixed(0)} s\n`);
   }
   process.stderr.write(`bench: all ${BENCHMARKS.length} benchmarks ran in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
 }

@@ -2,7 +2,7 @@
  * `npx tsx bench/sweep.ts [--quick] [--n=N]`: the sweep's cost against the local engines, N due
  * items alone and N due items among 100 x N that are not due. Prints the figures and their ratio
  * (the goal is close to 1: the sweep reads the due-date index, so its cost follows the due items,
- * not the table). No assertions. N is 200, or 50 with --quick. `npm run bench` runs it first, then
+ * not the table). No assertions. N is 200, or 20 with --quick. `npm run bench` runs it first, then
  * bench/operations.ts and bench/bundles.ts (bench/run.ts); progress goes to stderr.
  */
 import { mkdtempSync } from 'node:fs';
@@ -21,7 +21,7 @@ import { benchArgsOrExit } from './args';
 import { step, type Progress } from './progress';
 
 const args = benchArgsOrExit(['n']);
-const n = args.number('n', args.quick ? 50 : 200);
+const n = args.number('n', args.quick ? 20 : 200);
 const SWEEP_DAY = '2029-06-01';
 
 function item(i: number, due: boolean) {
