@@ -4,7 +4,7 @@
  * groups (one of exactly 30 children), 600 children (two guardians with authority each, ages 3 to
  * 17), a ledger of 1 to 3 decisions per child and purpose, staff per group and N media items over
  * three years, all from a seeded PRNG. Per operation: DynamoDB requests and consumed RCU/WCU per
- * call (counted at the functions' DynamoDB client, median), median and p95 latency, and the
+ * call (counted at the functions' DynamoDB client for the request's own invocation, median), median and p95 latency, and the
  * ratio of the median to one GetItem round trip measured in the same run. No assertions.
  * `--quick`: 3 groups, 40 children, one decision per child and purpose, 2 000 items and a twentieth
  * of the calls, for CI and a first look (the same operations, not the same figures). Progress goes
@@ -14,6 +14,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BatchWriteCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { InvokeStoreBase } from '@aws/lambda-invoke-store';
 import { createChild, linkGuardian } from '../functions/admin/service';
 import { addYears, amsterdamDate } from '../functions/domain/calendar';
 import { PURPOSES, type Purpose } from '../functions/domain/purposes';
@@ -78,13 +79,26 @@ async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) =
 }
 
 // ---- counting at the client: every command asks for its consumed capacity ----
+//
+// Counted per invocation: the local adapter runs each request in an invocation of its own (the
+// Lambda InvokeStore, local/invocation.ts) under the request id it answers with (apigw-requestid).
+// What the stream functions do after a request (withdrawal propagation, the audit chainer: in AWS
+// functions of their own) runs under other ids, on the same DynamoDB client, and is not counted.
 
 interface Tally {
   requests: number;
   rcu: number;
   wcu: number;
 }
-let tally: Tally | undefined;
+let counting = false;
+const tallies = new Map<string, Tally>();
+
+/** The request id of the invocation a command runs in, if any. */
+function invocationId(): string | undefined {
+  const runtime: { awslambda?: { InvokeStore?: InvokeStoreBase | undefined } } = globalThis;
+  const store = runtime.awslambda?.InvokeStore;
+  return store?.hasContext() ? store.getRequestId() : undefined;
+}
 const READS = new Set(['GetCommand', 'BatchGetCommand', 'QueryCommand', 'ScanCommand', 'TransactGetCommand', 'GetItemCommand', 'BatchGetItemCommand', 'TransactGetItemsCommand']);
 
 function installCounter(db: DynamoDBDocumentClient): void {
@@ -92,7 +106,9 @@ function installCounter(db: DynamoDBDocumentClient): void {
     (next, context) => async (args) => {
       const input = args.input as Record<string, unknown>;
       input.ReturnConsumedCapacity = 'TOTAL';
-      const current = tally;
+      const id = counting ? invocationId() : undefined;
+      let current = id === undefined ? undefined : tallies.get(id);
+      if (id !== undefined && !current) tallies.set(id, (current = { requests: 0, rcu: 0, wcu: 0 }));
       if (current) current.requests++;
       const result = await next(args);
       if (current) {
@@ -153,14 +169,14 @@ function token(username: string, role: Role): string {
   return t;
 }
 
-async function call(method: string, urlPath: string, auth: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+async function call(method: string, urlPath: string, auth: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown>; requestId: string | null }> {
   const res = await fetch(`${backend.url}${urlPath}`, {
     method,
     headers: { authorization: `Bearer ${auth}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, requestId: res.headers.get('apigw-requestid') };
 }
 
 /**
@@ -172,7 +188,7 @@ async function measure<P>(
   calls: number,
   expect: number,
   prepare: (i: number) => Promise<P>,
-  run: (p: P, i: number) => Promise<{ status: number; body: unknown }>,
+  run: (p: P, i: number) => Promise<{ status: number; body: unknown; requestId: string | null }>,
 ): Promise<Row> {
   const ms: number[] = [];
   const requests: number[] = [];
@@ -181,21 +197,23 @@ async function measure<P>(
   const shown = progress(`measuring ${operation}`, { total: calls });
   try {
     for (let i = 0; i < calls; i++) {
-    const p = await prepare(i);
-    await backend.settled();
-    const t: Tally = { requests: 0, rcu: 0, wcu: 0 };
-    tally = t;
-    const started = process.hrtime.bigint();
-    const res = await run(p, i);
-    const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
-    await backend.settled();
-    tally = undefined;
-    if (res.status !== expect) throw new Error(`${operation}: call ${i} answered ${res.status}: ${JSON.stringify(res.body)}`);
-    ms.push(elapsed);
-    requests.push(t.requests);
-    rcu.push(t.rcu);
-    wcu.push(t.wcu);
-    shown.add();
+      const p = await prepare(i);
+      await backend.settled();
+      tallies.clear();
+      counting = true;
+      const started = process.hrtime.bigint();
+      const res = await run(p, i);
+      const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+      await backend.settled();
+      counting = false;
+      if (res.status !== expect) throw new Error(`${operation}: call ${i} answered ${res.status}: ${JSON.stringify(res.body)}`);
+      if (!res.requestId) throw new Error(`${operation}: the local API answered without a request id (apigw-requestid), so its DynamoDB requests cannot be counted`);
+      const t = tallies.get(res.requestId) ?? { requests: 0, rcu: 0, wcu: 0 };
+      ms.push(elapsed);
+      requests.push(t.requests);
+      rcu.push(t.rcu);
+      wcu.push(t.wcu);
+      shown.add();
     }
   } catch (err) {
     shown.failed();
