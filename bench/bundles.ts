@@ -7,6 +7,7 @@
  * time to the reference's. No assertions. `--quick`: one process per bundle instead of 5.
  * Progress goes to stderr.
  */
+import './quiet';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';

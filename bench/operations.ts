@@ -10,6 +10,7 @@
  * of the calls, for CI and a first look (the same operations, not the same figures). Progress goes
  * to stderr.
  */
+import './quiet';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

@@ -5,6 +5,7 @@
  * not the table). No assertions. N is 200, or 20 with --quick. `npm run bench` runs it first, then
  * bench/operations.ts and bench/bundles.ts (bench/run.ts); progress goes to stderr.
  */
+import './quiet';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
