@@ -154,7 +154,8 @@ function supervise(name: string, child: ChildProcess): Spawned {
       // The whole group: the engine and anything it started.
       if (child.pid) process.kill(-child.pid, signal);
     } catch {
-      // already gone
+      // No such group (already gone, or not its leader): the engine itself, if still there.
+      child.kill(signal);
     }
   };
   const stop = async () => {
