@@ -92,14 +92,14 @@ async function md5OfFile(file) {
  * every object must have its metadata (s3rver writes it after the body, so an object without it
  * was cut off while streaming) and match its MD5 (an overwrite cut off). Bodies of PUTs that never
  * finished are removed from the incoming folder (they were never visible). Throws a
- * CorruptFileError for the first broken file; nothing in the buckets is changed.
+ * CorruptFileError for the first broken file; nothing in the buckets is changed. Resolves with the
+ * number of unfinished bodies removed.
  */
 async function validateDirectory(directory) {
   const incoming = path.join(directory, INCOMING);
   await fsp.mkdir(incoming, { recursive: true });
   const leftovers = await fsp.readdir(incoming);
   for (const name of leftovers) await fsp.rm(path.join(incoming, name), { force: true, recursive: true });
-  if (leftovers.length > 0) log('info', 'removed the bodies of uploads that never finished', { count: leftovers.length });
 
   const stack = (await fsp.readdir(directory)).filter((name) => name !== INCOMING).map((name) => path.join(directory, name));
   while (stack.length > 0) {
@@ -118,6 +118,7 @@ async function validateDirectory(directory) {
       }
     }
   }
+  return leftovers.length;
 }
 
 /** Serialises work per key within this process; readers wait for a write in progress. */

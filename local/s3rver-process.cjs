@@ -31,7 +31,9 @@ async function main() {
   }
   patchS3rver();
   const S3rver = require('s3rver');
-  await validateDirectory(directory);
+  const unfinished = await validateDirectory(directory);
+  // Logged only once the data is known good, so that a start-up error stays the one line on stderr.
+  if (unfinished > 0) log('info', 'removed the bodies of uploads that never finished', { count: unfinished });
 
   const s3rver = new S3rver({ directory, address: ADDRESS, port, silent: true });
   s3rver.on('event', (event) => {
