@@ -67,8 +67,9 @@ async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stopAll(0, signal));
   watchAncestors((pid) => void stopAll(0, `the process that started it, pid ${pid}, has ended`));
   // A port taken between the check and the listen (the issuer and the API have no error handler).
-  process.on('uncaughtException', (err: NodeJS.ErrnoException & { port?: number }) => {
-    if (err.code === 'EADDRINUSE' && typeof err.port === 'number') console.error(portLine(err.port));
+  process.on('uncaughtException', (err: Error) => {
+    const port = portInUse(err);
+    if (port !== undefined) console.error(portLine(port));
     else console.error(`The local backend failed: ${err.message}`);
     void stopAll(1);
   });
@@ -124,10 +125,23 @@ Any other user: curl -s -X POST ${backend.issuer.base}/token -d '{"username":"..
 Ctrl-C stops everything.`);
   } catch (err) {
     if (stopping) return;
-    if (err instanceof PortInUseError) console.error(portLine(err.port));
+    const port = err instanceof PortInUseError ? err.port : portInUse(err);
+    if (port !== undefined) console.error(portLine(port));
     else console.error(`Could not start the local backend: ${(err as Error).message}`);
     await stopAll(1);
   }
+}
+
+/**
+ * The port of a listen that failed with EADDRINUSE: Node's own error carries it as `port`; the
+ * issuer's and the API's one-line errors ("the API's port 3000 is in use") name it.
+ */
+function portInUse(err: unknown): number | undefined {
+  if (!(err instanceof Error) || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') return undefined;
+  const own = (err as { port?: unknown }).port;
+  if (typeof own === 'number') return own;
+  const named = /port (\d+)/.exec(err.message)?.[1];
+  return named === undefined ? undefined : Number(named);
 }
 
 void main();
