@@ -66,6 +66,7 @@ export const inStreamHandler = (): string | undefined => invocation.getStore();
 /** Lambda's retries of a failing batch before its position goes to the on-failure queue. */
 const RETRY_ATTEMPTS = 5;
 const IDLE_POLL_MS = 250;
+const SHARD_REFRESH_MS = 2000;
 
 interface ShardState {
   iterator?: string;
@@ -101,7 +102,12 @@ export async function startStreamPoller(options: { dynamoEndpoint: string; table
   /** Waiters of settled(): resolved after a complete pass that found nothing new. */
   let waiters: (() => void)[] = [];
 
+  // The shard list, read again when a shard has ended (its children follow) or every few seconds.
+  let known: { shards: Shard[]; at: number } | undefined;
+  let shardEnded = false;
   const listShards = async (): Promise<Shard[]> => {
+    if (known && !shardEnded && Date.now() - known.at < SHARD_REFRESH_MS) return known.shards;
+    shardEnded = false;
     const shards: Shard[] = [];
     let start: string | undefined;
     do {
@@ -109,6 +115,7 @@ export async function startStreamPoller(options: { dynamoEndpoint: string; table
       shards.push(...(page.StreamDescription?.Shards ?? []));
       start = page.StreamDescription?.LastEvaluatedShardId;
     } while (start);
+    known = { shards, at: Date.now() };
     return shards;
   };
 
@@ -126,7 +133,7 @@ export async function startStreamPoller(options: { dynamoEndpoint: string; table
   };
 
   /** Hands matching records to the consumer in batches; retries as Lambda does. */
-  const deliver = async (consumer: StreamConsumer, shardId: string, records: _Record[]): Promise<void> => {
+  const deliver = async (consumer: StreamConsumer, shardId: string, records: _Record[]): Promise<boolean> => {
     const matching = records.filter((r) => matchesFilter(consumer.filter, r));
     for (let i = 0; i < matching.length; ) {
       let batch = matching.slice(i, i + consumer.batchSize);
@@ -156,9 +163,13 @@ export async function startStreamPoller(options: { dynamoEndpoint: string; table
       }
       i += consumer.batchSize;
     }
+    return matching.length > 0;
   };
 
-  /** One pass over every shard for every consumer; true when it found records. */
+  /**
+   * One pass over every shard for every consumer, each read to its current end; true when a
+   * handler was invoked (it may have written records of its own) or the shards changed.
+   */
   const pass = async (): Promise<boolean> => {
     let found = false;
     const shards = await listShards();
@@ -189,12 +200,14 @@ export async function startStreamPoller(options: { dynamoEndpoint: string; table
             throw err;
           }
           const records = page.Records ?? [];
-          if (records.length) {
-            found = true;
-            await deliver(consumer, shardId, records);
-          }
+          // Records for no handler cannot lead to more records: only a delivery asks for another pass.
+          if (records.length && (await deliver(consumer, shardId, records))) found = true;
           if (page.NextShardIterator) state.iterator = page.NextShardIterator;
-          else state.done = true;
+          else {
+            state.done = true;
+            shardEnded = true;
+            found = true;
+          }
           if (records.length === 0) break;
         }
       }
