@@ -24,7 +24,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { PortInUseError } from './lifecycle';
+import { listenerOwnedBy, PortInUseError } from './lifecycle';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './storage';
 
 const root = path.resolve(__dirname, '..');
@@ -270,7 +270,13 @@ export async function startDynamoDbLocal(options: DynamoDbOptions = {}): Promise
     if (err instanceof EngineStartFailure && options.dbPath) throw new Error(`${err.message} (data in ${options.dbPath}; \`npm start -- --fresh\` starts over)`);
     throw err;
   }
-  // The bound port is ours (the launcher said so with our nonce); now prove it serves the data.
+  // The launcher said, with our nonce, that it listens; where /proc can tell, the listening socket
+  // must also be among the process's own files (else another server holds the port).
+  if (listenerOwnedBy(child.pid!, port) === false) {
+    await spawned.stop();
+    throw new PortInUseError(port);
+  }
+  // Now prove it serves the data.
   const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
   try {
     await client.send(new ListTablesCommand({}));

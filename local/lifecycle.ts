@@ -3,7 +3,7 @@
  * on the processes that started it (npm, sh, tsx), so that the backend stops when they are gone,
  * however they went (a SIGHUP npm does not forward, a SIGKILL).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** The ports `npm start` uses, with the variable that moves each and its default. */
@@ -115,5 +115,42 @@ function isZombie(pid: number): boolean {
     return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
   } catch {
     return true;
+  }
+}
+
+/**
+ * Whether the socket listening on 127.0.0.1:`port` belongs to process `pid`, from /proc/net/tcp
+ * and the process's open files: proof that an answer on that port comes from the process just
+ * started, not from another server. Undefined where /proc cannot tell (not Linux).
+ */
+export function listenerOwnedBy(pid: number, port: number): boolean | undefined {
+  let table: string;
+  try {
+    table = readFileSync('/proc/net/tcp', 'utf8');
+  } catch {
+    return undefined;
+  }
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const inodes = table
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((f) => f[1] === local && f[3] === '0A')
+    .map((f) => f[9]);
+  if (inodes.length === 0) return false;
+  try {
+    const fds = readdirSync(`/proc/${pid}/fd`);
+    const links = new Set(
+      fds.map((fd) => {
+        try {
+          return readlinkSync(`/proc/${pid}/fd/${fd}`);
+        } catch {
+          return '';
+        }
+      }),
+    );
+    return inodes.some((inode) => links.has(`socket:[${inode}]`));
+  } catch {
+    return false;
   }
 }

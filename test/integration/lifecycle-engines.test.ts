@@ -9,7 +9,7 @@ import { connect, createServer, type Server } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import { CorruptDataError, checkDynamoDbFiles, freePort, startDynamoDbLocal, startS3rver, type Engine } from '../../local/engines';
-import { PortInUseError } from '../../local/lifecycle';
+import { listenerOwnedBy, PortInUseError } from '../../local/lifecycle';
 
 jest.setTimeout(90_000);
 
@@ -63,6 +63,18 @@ test('DynamoDB Local and s3rver listen on 127.0.0.1 only, unreachable from the m
     expect(await tryConnect('127.0.0.1', engine.port)).toBe('connected');
     for (const address of others) expect([address, await tryConnect(address, engine.port)]).toEqual([address, 'refused']);
   }
+});
+
+test('the listening socket of a started engine is proven to be its own', async () => {
+  const dynamo = started[0]!;
+  expect(listenerOwnedBy(dynamo.pid, dynamo.port)).toBe(true);
+  // Not ours: this test process does not hold that socket.
+  expect(listenerOwnedBy(process.pid, dynamo.port)).toBe(false);
+  const own = await occupy(await freePort());
+  const address = own.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  expect(listenerOwnedBy(process.pid, port)).toBe(true);
+  expect(listenerOwnedBy(dynamo.pid, port)).toBe(false);
 });
 
 function occupy(port: number): Promise<Server> {
