@@ -6,6 +6,7 @@ import { freePort } from './engines';
 import { startLocalIssuer, type LocalIssuer } from './issuer';
 import { startLocalApi, type LocalApi } from './server';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, ensureBucket, ensureTable } from './storage';
+import { runInvocation } from './invocation';
 import { startStreamPoller, type StreamConsumer, type StreamHandler } from './streams';
 import { randomUUID } from 'node:crypto';
 import type { Role } from '../functions/shared/auth';
@@ -99,12 +100,13 @@ export async function startBackend(options: BackendOptions): Promise<LocalBacken
   // Set by stop(): background work still running is awaited, none is started after it.
   let stopping = false;
   // After each request the poller reads at once rather than at its next interval.
-  const api = await startLocalApi(options.apiPort ?? (await freePort()), () => stream.nudge());
+  const api = await startLocalApi(options.apiPort ?? (await freePort()), { onResult: () => stream.nudge(), issuerBase: issuer.base });
   if (options.s3Events) {
     const handler = loadHandler<(e: unknown, c: unknown) => Promise<void>>(OBJECT_CREATED_HANDLER);
     options.s3Events((event) => {
       if (stopping) return;
-      const run = handler(event, { awsRequestId: randomUUID(), functionName: `local-${handlerId(OBJECT_CREATED_HANDLER)}` })
+      const requestId = randomUUID();
+      const run = runInvocation(requestId, () => handler(event, { awsRequestId: requestId, functionName: `local-${handlerId(OBJECT_CREATED_HANDLER)}` }))
         .catch((err: Error) => console.error(JSON.stringify({ level: 'ERROR', message: 'object-created handler failed', error: err.name })))
         .finally(() => {
           inFlight.delete(run);

@@ -21,6 +21,7 @@ import {
   type Shard,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse } from 'aws-lambda';
+import { runInvocation } from './invocation';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './storage';
 
 /** A stream handler as Lambda invokes it. */
@@ -122,8 +123,9 @@ export async function startStreamPoller(options: { dynamoEndpoint: string; table
   const invoke = async (consumer: StreamConsumer, records: _Record[]): Promise<number> => {
     // The index of the first record to retry, or records.length when all went through.
     const requestId = randomUUID();
+    // Its own invocation, as each batch is in AWS: its own log context and request id.
     const result = await invocation.run(consumer.name, () =>
-      consumer.handler()({ Records: records }, { awsRequestId: requestId, functionName: `local-${consumer.name}` }),
+      runInvocation(requestId, () => consumer.handler()({ Records: records }, { awsRequestId: requestId, functionName: `local-${consumer.name}` })),
     );
     const failures = (result as Partial<DynamoDBBatchResponse> | undefined)?.batchItemFailures ?? [];
     if (failures.length === 0) return records.length;
