@@ -11,13 +11,14 @@
  * stops them in order; if this process is killed outright they exit by themselves (see engines.ts).
  * An engine that ends on its own stops the backend with exit code 1.
  */
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { readOrganisationConfig, DEFAULT_CONFIG_FILE, type OrganisationConfig } from '../infra/config';
 import { startDynamoDbLocal, startS3rver, type Engine, type EngineExit } from './engines';
 import { startBackend, type LocalBackend } from './backend';
 import { assertPortFree, PORT_SETTINGS, PortInUseError, portFromEnv, watchAncestors, type PortName } from './lifecycle';
 import { DEMO_USERS, seedDemo } from './seed';
+import { ORGANISATION_COPY } from './attach';
 
 /** Budgets of the stop (10 s in all): the API and its work, then the engines (SIGKILL after 2 s). */
 const BACKEND_STOP_MS = 6000;
@@ -105,6 +106,8 @@ async function main(): Promise<void> {
       organisation,
     });
     if (stopping) return;
+    // The tools that attach to this backend (npm run sweep, audit:verify) run with the same settings.
+    writeFileSync(path.join(dataDir, ORGANISATION_COPY), `${JSON.stringify(organisation, null, 2)}\n`);
     const { getRuntime } = await import('../functions/shared/runtime');
     const seeded = await seedDemo(getRuntime());
 

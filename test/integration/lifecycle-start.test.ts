@@ -2,7 +2,7 @@
  * Issue 14, starting: a port in use gives one line naming the port and its variable, exit code 1,
  * nothing left running; damaged DynamoDB Local data is named with `--fresh` and left untouched.
  */
-import { readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { freePorts, killAll, npmStart, ownLines, seededDataDir, survivorsAfter, tempDataDir, within, type NpmStart } from './lifecycle-harness';
@@ -74,5 +74,37 @@ describe.each([
     expect(statSync(file).size).toBe(damaged.size);
     expect(statSync(file).mtimeMs).toBe(damaged.mtimeMs);
     expect(await survivorsAfter(dataDir, 2000)).toEqual([]);
+  });
+});
+
+describe('--org', () => {
+  test("npm start -- --org runs the organisation's settings: the uavg demo keeps a 13-year-old from deciding, and the tools that attach get the same settings", async () => {
+    current = await npmStart({ dataDir: await seededDataDir(), args: ['--org', 'infra/organisations/demo-uavg.json'] });
+    await current.waitFor(/Ctrl-C stops everything\./);
+    expect(current.output()).toMatch(/organisation demo-onderwijs/);
+    const issuer = `http://127.0.0.1:${current.ports.BT_ISSUER_PORT}`;
+    const token = async (user: string) => ((await (await fetch(`${issuer}/token/${user}`)).json()) as { access_token: string }).access_token;
+    const api = `http://127.0.0.1:${current.ports.BT_API_PORT}`;
+    // Noor is 13: under youth-care she decides with her guardian, under uavg her guardian alone does.
+    const noor = await fetch(`${api}/children/child-noor/decisions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await token('child-noor')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ purpose: 'publication', decision: 'granted', noticeVersion: '2026-08' }),
+    });
+    expect({ status: noor.status, body: await noor.json() }).toMatchObject({ status: 403, body: { code: 'too_young_to_decide', decidesFromAge: 16 } });
+    const consents = (await (await fetch(`${api}/children/child-noor/consents`, { headers: { authorization: `Bearer ${await token('guardian-carla')}` } })).json()) as {
+      consents: { policy: string };
+    };
+    expect(consents.consents.policy).toBe('uavg');
+    const copy = JSON.parse(readFileSync(path.join(current.dataDir, 'organisation.json'), 'utf8')) as { organisationId: string; retentionYears: Record<string, number> };
+    expect(copy).toMatchObject({ organisationId: 'demo-onderwijs', retentionYears: { coaching_video: 2 } });
+  });
+
+  test('an invalid settings file stops the start with its problems, exit code 1, nothing left running', async () => {
+    current = await npmStart({ dataDir: tempDataDir(), args: ['--org', 'infra/organisations/missing.json'] });
+    const { code, lines } = await failedStart(current);
+    expect(code).toBe(1);
+    expect(lines.join('\n')).toMatch(/Cannot read organisation config .*missing\.json/);
+    expect(await survivorsAfter(current.dataDir, 1000)).toEqual([]);
   });
 });
