@@ -99,8 +99,9 @@ export async function startBackend(options: BackendOptions): Promise<LocalBacken
   const inFlight = new Set<Promise<unknown>>();
   // Set by stop(): background work still running is awaited, none is started after it.
   let stopping = false;
-  // After each request the poller reads at once rather than at its next interval.
-  const api = await startLocalApi(options.apiPort ?? (await freePort()), { onResult: () => stream.nudge(), issuerBase: issuer.base });
+  // The poller reads at its interval, as Lambda polls: not after every request (each read costs
+  // DynamoDB Local time that grows with its stream); settled() reads at once.
+  const api = await startLocalApi(options.apiPort ?? (await freePort()), { issuerBase: issuer.base });
   if (options.s3Events) {
     const handler = loadHandler<(e: unknown, c: unknown) => Promise<void>>(OBJECT_CREATED_HANDLER);
     options.s3Events((event) => {

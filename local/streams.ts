@@ -1,9 +1,9 @@
 /**
  * The table's stream, locally: DynamoDB Local serves the Streams API, and this poller reads it
  * as Lambda's event source mappings do in AWS. Each consumer (the withdrawal propagation, the
- * audit chainer) has its own position in every shard, applies the same filter pattern the stacks
- * deploy (infra/stream-filters.ts), and invokes the same handler with the same event shape, a
- * batch at a time, in order per shard. A batch that fails (or reports failed records) is retried
+ * audit chainer) gets every record of every shard in order, applies the same filter pattern the
+ * stacks deploy (infra/stream-filters.ts), and invokes the same handler with the same event shape,
+ * a batch at a time. A batch that fails (or reports failed records) is retried
  * from its first failed record, as Lambda does; after the stacks' number of retries its position
  * is logged (the dead-letter queue's message in AWS) and the consumer moves on.
  */
@@ -96,8 +96,11 @@ export async function startStreamPoller(options: { dynamoEndpoint: string; table
   if (!streamArn) throw new Error(`table ${options.tableName} has no stream`);
   const streams = new DynamoDBStreamsClient(config);
 
-  // One position per consumer and shard, as each event source mapping keeps its own.
-  const positions = options.consumers.map(() => new Map<string, ShardState>());
+  // One position per shard, shared by the consumers: each gets every record of a page, in order,
+  // before the next page is read. (Each event source mapping keeps its own in AWS; one reader here
+  // halves the reads, which DynamoDB Local answers in a time that grows with every stream record it
+  // holds, of every table.) A consumer's retries hold up the others meanwhile, never their records.
+  const states = new Map<string, ShardState>();
   let stopping = false;
   let wake: (() => void) | undefined;
   /** Waiters of settled(): resolved after a complete pass that found nothing new. */
@@ -175,8 +178,7 @@ export async function startStreamPoller(options: { dynamoEndpoint: string; table
   const pass = async (): Promise<boolean> => {
     let found = false;
     const shards = await listShards();
-    for (const [index, consumer] of options.consumers.entries()) {
-      const states = positions[index]!;
+    {
       for (const shard of shards) {
         const shardId = shard.ShardId!;
         let state = states.get(shardId);
@@ -203,7 +205,7 @@ export async function startStreamPoller(options: { dynamoEndpoint: string; table
           }
           const records = page.Records ?? [];
           // Records for no handler cannot lead to more records: only a delivery asks for another pass.
-          if (records.length && (await deliver(consumer, shardId, records))) found = true;
+          for (const consumer of options.consumers) if (records.length && (await deliver(consumer, shardId, records))) found = true;
           if (page.NextShardIterator) state.iterator = page.NextShardIterator;
           else {
             state.done = true;

@@ -95,7 +95,7 @@ it('concurrent requests of different users and handlers: each line names its own
 it("a 500's request id is in the log, on the line that says what failed", async () => {
   // A child record the repository cannot read: an unexpected error in the function.
   const childId = uid('child-broken');
-  const client = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: process.env.TEST_DYNAMODB_ENDPOINT, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }));
+  const client = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: b.dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }));
   await client.send(new PutCommand({ TableName: b.tableName, Item: { ...keys.child(childId), entityType: 'Child' } }));
   const spy = capture();
   let res: Awaited<ReturnType<TestBackend['call']>>;

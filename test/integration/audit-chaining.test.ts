@@ -6,10 +6,8 @@
  */
 import { chainPending } from '../../functions/audit/chainer';
 import { auditEntry, systemContext, type AuditEntry } from '../../functions/shared/audit';
-import { documentClient } from '../../functions/shared/dynamo';
 import { keys } from '../../functions/shared/keys';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { startTestBackend, type TestBackend } from './support';
+import { auditLinksOf, startTestBackend, thisMonth, type TestBackend } from './support';
 
 let b: TestBackend;
 beforeAll(async () => {
@@ -19,22 +17,8 @@ afterAll(async () => {
   await b.stop();
 });
 
-const db = () => documentClient(process.env.DYNAMODB_ENDPOINT);
 
-/** The month's links as stored, in sequence order. */
-async function linksOf(month: string): Promise<Record<string, any>[]> {
-  const out = await db().send(
-    new QueryCommand({
-      TableName: b.tableName,
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
-      ExpressionAttributeValues: { ':pk': `AUDIT#${month}`, ':p': 'SEQ#' },
-      ConsistentRead: true,
-    }),
-  );
-  return out.Items ?? [];
-}
-
-const thisMonth = () => new Date().toISOString().slice(0, 7);
+const linksOf = (month: string) => auditLinksOf(b, month);
 
 describe('linking never holds up or loses an entry', () => {
   test('chainers racing for the same entries link each exactly once, in one unbroken chain', async () => {

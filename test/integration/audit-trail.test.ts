@@ -11,7 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../../functions/shared/dynamo';
-import { NOTICE, bornYearsAgo, createFamily, putToUrl, startTestBackend, type TestBackend } from './support';
+import { NOTICE, auditLinksOf, bornYearsAgo, createFamily, putToUrl, startTestBackend, thisMonth, type TestBackend } from './support';
 
 const JPEG = readFileSync(path.join(__dirname, '..', 'fixtures', 'gps-exif-xmp.jpg'));
 const run = promisify(execFile);
@@ -28,20 +28,7 @@ const db = () => documentClient(process.env.DYNAMODB_ENDPOINT);
 const decide = (childId: string, token: string, purpose: string, decision: 'granted' | 'withdrawn') =>
   b.call('POST', `/children/${childId}/decisions`, { token, body: { purpose, decision, noticeVersion: NOTICE } });
 
-/** The month's links as stored, in sequence order. */
-async function linksOf(month: string): Promise<Record<string, any>[]> {
-  const out = await db().send(
-    new QueryCommand({
-      TableName: b.tableName,
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
-      ExpressionAttributeValues: { ':pk': `AUDIT#${month}`, ':p': 'SEQ#' },
-      ConsistentRead: true,
-    }),
-  );
-  return out.Items ?? [];
-}
-
-const thisMonth = () => new Date().toISOString().slice(0, 7);
+const linksOf = (month: string) => auditLinksOf(b, month);
 
 /** `npm run audit:verify`, as a process, against this test's table. */
 async function verifyCommand(args: string[] = []): Promise<{ code: number; out: string }> {

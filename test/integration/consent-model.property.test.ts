@@ -547,4 +547,6 @@ test('every use the system commits held at its commit instant, listings show exa
     }),
     { numRuns: 16, endOnFailure: true },
   );
-});
+  // Sixteen organisations of up to 40 commands on the real engines: about 30 s alone, more beside
+  // the other test files on two cores.
+}, 180_000);

@@ -18,11 +18,15 @@ test('stop() returns only once every audit entry its requests wrote is linked', 
     }
   } finally {
     // No settled() first: stop itself must wait.
-    await b.stop();
+    await b.stopKeepingData();
   }
-  expect(await audit.countPending()).toBe(0);
-  const verified = await audit.verifyMonth(new Date().toISOString().slice(0, 7));
-  expect(verified).toMatchObject({ ok: true });
-  // The child created, the guardian linked, two decisions and the withdrawal's effect at least.
-  expect(verified.checked).toBeGreaterThanOrEqual(4);
+  try {
+    expect(await audit.countPending()).toBe(0);
+    const verified = await audit.verifyMonth(new Date().toISOString().slice(0, 7));
+    expect(verified).toMatchObject({ ok: true });
+    // The child created, the guardian linked, two decisions and the withdrawal's effect at least.
+    expect(verified.checked).toBeGreaterThanOrEqual(4);
+  } finally {
+    await b.stopEngine();
+  }
 });

@@ -121,7 +121,9 @@ async function expectErased(s: Awaited<ReturnType<typeof scene>>) {
   expect((await partition(`GROUP#${s.a.groupId}`)).map((i) => i.SK)).not.toContain(`CHILD#${childId}`);
   expect(await rt.children.listLinksOfGuardian(s.a.guardianIds[0]!)).toEqual([]);
 
-  // The admin's export after the erasure shows exactly that.
+  // The admin's export after the erasure shows exactly that, its trail once the chainer has linked
+  // the erasure's entries (within moments, from the table's stream).
+  await b.settled();
   const res = await b.call('POST', `/children/${childId}/export`, { token: s.a.admin, body: {} });
   expect(res.status).toBe(201);
   const doc = JSON.parse(await (await fetch(res.body.export.url)).text());

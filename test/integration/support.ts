@@ -7,8 +7,9 @@ import { startBackend, type LocalBackend } from '../../local/backend';
 import { inStreamHandler } from '../../local/streams';
 import type { OrganisationConfig } from '../../infra/config';
 import { assertDocumented } from './contract';
-import { startS3rver } from '../../local/engines';
+import { startDynamoDbLocal, startS3rver } from '../../local/engines';
 import { documentClient } from '../../functions/shared/dynamo';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_RETENTION, deletionDates, dueDate } from '../../functions/domain/retention';
 import type { Role } from '../../functions/shared/auth';
 import { runtimeConfig } from '../../functions/shared/config';
@@ -21,6 +22,11 @@ export interface TestBackend extends LocalBackend {
   tableName: string;
   bucketName: string;
   s3Endpoint: string;
+  /** This test file's own DynamoDB Local. */
+  dynamoEndpoint: string;
+  /** Stops the backend (and its s3rver) but keeps the DynamoDB Local, to look at what it left; then stopEngine(). */
+  stopKeepingData: () => Promise<void>;
+  stopEngine: () => Promise<void>;
 }
 
 export const NOTICE = '2026-09';
@@ -36,8 +42,11 @@ export function uid(prefix: string): string {
 export async function startTestBackend(
   options: { organisation?: OrganisationConfig; agePolicy?: 'youth-care' | 'uavg'; s3Events?: boolean; propagateWithdrawals?: boolean; chainAudit?: boolean } = {},
 ): Promise<TestBackend> {
-  const dynamoEndpoint = process.env.TEST_DYNAMODB_ENDPOINT;
-  if (!dynamoEndpoint) throw new Error('the integration global setup did not start DynamoDB Local');
+  // A DynamoDB Local of the test file's own, with its table's stream: DynamoDB Local answers a
+  // stream read in a time that grows with every stream record it holds, of every table, so one
+  // engine shared by all test files would slow every file after the first few.
+  const ownDynamo = await startDynamoDbLocal();
+  const dynamoEndpoint = ownDynamo.endpoint;
   const tableName = uid('bt-test');
   const ownS3 = options.s3Events ? await startS3rver({ directory: mkdtempSync(path.join(tmpdir(), 'bt-s3-own-')) }) : undefined;
   const s3Endpoint = ownS3?.endpoint ?? process.env.TEST_S3_ENDPOINT;
@@ -56,11 +65,18 @@ export async function startTestBackend(
   return {
     ...backend,
     s3Endpoint,
+    dynamoEndpoint,
     bucketName: tableName,
     stop: async () => {
       await backend.stop();
       await ownS3?.stop();
+      await ownDynamo.stop();
     },
+    stopKeepingData: async () => {
+      await backend.stop();
+      await ownS3?.stop();
+    },
+    stopEngine: () => ownDynamo.stop(),
     tableName,
     token: (username, role) => backend.issuer.mint({ username, role }),
     call: async (method, path, { token, body, rawBody, headers } = {}) => {
@@ -247,4 +263,20 @@ export async function countDynamoCalls(fn: () => Promise<unknown>): Promise<numb
     client.middlewareStack.remove(name);
   }
   return calls;
+}
+
+/** This month, as the audit chain names it (UTC). */
+export const thisMonth = (): string => new Date().toISOString().slice(0, 7);
+
+/** A month's audit links as stored, in sequence order. */
+export async function auditLinksOf(b: Pick<TestBackend, 'tableName'>, month: string): Promise<Record<string, any>[]> {
+  const out = await documentClient(process.env.DYNAMODB_ENDPOINT).send(
+    new QueryCommand({
+      TableName: b.tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
+      ExpressionAttributeValues: { ':pk': `AUDIT#${month}`, ':p': 'SEQ#' },
+      ConsistentRead: true,
+    }),
+  );
+  return out.Items ?? [];
 }
