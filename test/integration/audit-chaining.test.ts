@@ -80,3 +80,27 @@ describe('linking never holds up or loses an entry', () => {
     expect((await rt.audit.fullTrail({ kind: 'child', childId: 'stream-child' })).entries.map((e) => e.entryId)).toEqual([entry.entryId]);
   });
 });
+
+describe('verification while linking goes on', () => {
+  test('verifying over and over while entries are being linked never reports a break that is not there', async () => {
+    const rt = b.runtime();
+    const ctx = systemContext('sweep', 'verify-race');
+    const entries: AuditEntry[] = Array.from({ length: 240 }, (_, i) => auditEntry(rt, ctx, 'child.created', { childIds: [`verify-race-${i}`] }));
+    await rt.audit.record(entries);
+    let linking = true;
+    const chaining = chainPending(rt).finally(() => (linking = false));
+    const reports = [];
+    let duringLinking = 0;
+    while (linking) {
+      reports.push(await rt.audit.verifyMonth(thisMonth()));
+      if (linking) duringLinking++;
+    }
+    await chaining;
+    reports.push(await rt.audit.verifyMonth(thisMonth()));
+    // The race was really run: verifications overlapped the linking, and saw the chain grow.
+    expect(duringLinking).toBeGreaterThan(2);
+    expect(new Set(reports.map((r) => r.checked)).size).toBeGreaterThan(2);
+    expect(reports.filter((r) => !r.ok)).toEqual([]);
+    expect(reports.at(-1)).toMatchObject({ ok: true });
+  });
+});
