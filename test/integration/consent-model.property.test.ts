@@ -16,17 +16,20 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as oracle from '../oracle/spec-oracle';
+import { DEFAULT_CONFIG_FILE, readOrganisationConfig } from '../../infra/config';
 import { NOTICE, putToUrl, startTestBackend, uid, type TestBackend } from './support';
 
 const JPEG = readFileSync(path.join(__dirname, '..', 'fixtures', 'no-exif.jpg'));
 const DAY = 86_400_000;
 const POLICY: oracle.Policy = 'youth-care';
-const RETENTION: oracle.Retention = { parent_information: 3, coaching_video: 3, publication: 3 };
+/** The backend runs the demo organisation's settings, so the oracle is told its retention: coaching video one year, the rest three. */
+const ORGANISATION = readOrganisationConfig(path.join(__dirname, '..', '..', DEFAULT_CONFIG_FILE));
+const RETENTION: oracle.Retention = ORGANISATION.retentionYears;
 const PURPOSES = oracle.ALL_PURPOSES;
 
 let b: TestBackend;
 beforeAll(async () => {
-  b = await startTestBackend();
+  b = await startTestBackend({ organisation: ORGANISATION });
 });
 afterAll(async () => {
   await b.stop();
