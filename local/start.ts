@@ -10,6 +10,10 @@
  * their own process groups, so a Ctrl-C to the terminal's group reaches only this process, which
  * stops them in order; if this process is killed outright they exit by themselves (see engines.ts).
  * An engine that ends on its own stops the backend with exit code 1.
+ *
+ * The script runs as `node --import tsx`, not through the tsx command: tsx's own process relays
+ * signals to its child and, now and then, on a Ctrl-C to the whole group, ended it with 130 before
+ * it could stop anything in order (one run in three).
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * Runs `npm start` as a user would (npm → sh → tsx → node), in a temporary data folder on free
+ * Runs `npm start` as a user would (npm → node, which loads the TypeScript with `--import tsx`), in a temporary data folder on free
  * ports, and lists the processes it left behind by scanning /proc for that folder.
  */
 import { spawn, type ChildProcess } from 'node:child_process';

@@ -9,7 +9,7 @@ import { killAll, npmStart, seededDataDir, ownLines, pidOf, survivorsAfter, with
 const STARTED = /Ctrl-C stops everything\./;
 const STOPPED = /Local backend stopped \(/;
 // The node process that runs local/start.ts (tsx starts it with its loader), not tsx's own.
-const START_NODE = /--import \S*tsx\S*loader\.mjs local\/start\.ts/;
+const START_NODE = /--import \S*tsx\S* local\/start\.ts/;
 
 jest.setTimeout(90_000);
 
@@ -36,7 +36,7 @@ async function expectAllGone(run: NpmStart): Promise<void> {
 describe.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('%s', (signal) => {
   test(`to the npm process stops everything within 10 s and says so`, async () => {
     const run = await started();
-    // The tree as the issue describes it: npm, sh, tsx, node, DynamoDB Local, s3rver.
+    // The tree: npm, node (with tsx as its loader), DynamoDB Local, s3rver.
     expect(pidOf(run.dataDir, /BtDynamoDbLocal/)).toBeGreaterThan(0);
     expect(pidOf(run.dataDir, /s3rver-process\.cjs/)).toBeGreaterThan(0);
     process.kill(run.child.pid!, signal);
